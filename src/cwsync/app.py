@@ -1,0 +1,67 @@
+"""The FastAPI application: ``create_app()`` and its lifespan.
+
+One engine and one httpx client per process, created in the lifespan and shared by every
+request through ``app.state``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from cwsync.api import health
+from cwsync.config import Settings, get_settings
+from cwsync.db import create_engine, create_sessionmaker
+from cwsync.errors import install_error_handlers
+from cwsync.logging import configure_logging
+from cwsync.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from cwsync.partners.router import router as partners_router
+
+API_VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        # Redirects are never followed: a redirected POST may already have been applied.
+        async with httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=settings.cw_lookup_timeout_seconds,
+            limits=httpx.Limits(max_connections=settings.cw_global_concurrency),
+        ) as http:
+            app.state.http = http
+            yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="cwsync",
+        version=API_VERSION,
+        description=(
+            "Keeps ConnectWise PSA agreement additions in step with INFIMA's per-client "
+            "active user counts."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health.router)
+    app.include_router(partners_router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory``: logging configured from the environment."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)

@@ -1,0 +1,51 @@
+"""Field types shared by every API schema: names, money, paging."""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, Field, PlainSerializer
+
+T = TypeVar("T")
+
+
+def _clean_text(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    if any(unicodedata.category(ch) in {"Cc", "Cs"} for ch in value):
+        raise ValueError("must not contain control characters")
+    return unicodedata.normalize("NFC", value)
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_text)]
+ExternalId = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_clean_text)]
+
+
+def _money(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("must be a finite number")
+    if value < 0:
+        raise ValueError("must not be negative")
+    if value >= Decimal("1e12"):
+        raise ValueError("is too large")
+    if -value.as_tuple().exponent > 6:  # type: ignore[operator]
+        raise ValueError("has more than 6 decimal places")
+    return value
+
+
+# Money travels as a decimal string ("2.3456"); numbers are accepted on input but floats are
+# parsed by pydantic from their text, never through binary floating point.
+MoneyIn = Annotated[Decimal, AfterValidator(_money)]
+MoneyOut = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str)]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+
+
+Limit = Annotated[int, Field(ge=1, le=1000)]
+Offset = Annotated[int, Field(ge=0, le=10_000_000)]
