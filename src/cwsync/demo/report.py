@@ -1,0 +1,77 @@
+"""The demo's closing table: what the nightly run changed in ConnectWise, per client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from cwsync.demo.flow import DemoPartner
+
+
+def _arrow(before: Any, after: Any) -> str:
+    if before is None and after is None:
+        return "—"
+    if before == after or after is None:
+        return f"{before}"
+    return f"{before} → {after}"
+
+
+def _pro_rata(item: dict[str, Any]) -> str:
+    charge = item.get("pro_rata")
+    if not charge:
+        return "—"
+    if charge.get("quantity") in (None, 0):
+        return charge.get("note", "no growth")
+    text = (
+        f"{charge['quantity']} × {charge.get('unit_price', '?')} "
+        f"{charge.get('effective_date', '?')} … {charge.get('cancelled_date', '?')}"
+    )
+    if charge.get("addition_id"):
+        text += f" (#{charge['addition_id']})"
+    return text
+
+
+def print_report(
+    console: Console,
+    partner: DemoPartner,
+    run: dict[str, Any],
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    by_id = {c["id"]: c for c in partner.clients.values()}
+    table = Table(title=f"nightly run {run['id']} — {run['status']}", show_lines=False)
+    for column in ("client", "addition", "quantity", "unit cost", "pro rata", "outcome"):
+        table.add_column(column)
+    for item in run.get("items", []):
+        client = by_id.get(item["client_id"], {})
+        outcome = item["outcome"]
+        if item.get("error_code"):
+            outcome += f" ({item['error_code']})"
+        for warning in item.get("warnings") or []:
+            outcome += (
+                f"\n⚠ {warning.get('message', warning) if isinstance(warning, dict) else warning}"
+            )
+        table.add_row(
+            client.get("name", item["client_id"]),
+            str(client.get("mapping", {}).get("addition_id", "?")),
+            _arrow(item.get("quantity_before"), item.get("quantity_after")),
+            _arrow(item.get("unit_cost_before"), item.get("unit_cost_after")),
+            _pro_rata(item),
+            outcome,
+        )
+    console.print(table)
+    counts = run.get("counts") or {}
+    if counts:
+        console.print("counts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    writes = _write_count(before, after)
+    if writes is not None:
+        console.print(f"ConnectWise writes recorded by the simulator: {writes}")
+
+
+def _write_count(before: dict[str, Any], after: dict[str, Any]) -> int | None:
+    log_before, log_after = before.get("write_count"), after.get("write_count")
+    if isinstance(log_before, int) and isinstance(log_after, int):
+        return log_after - log_before
+    return None
