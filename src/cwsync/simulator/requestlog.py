@@ -1,0 +1,86 @@
+"""What clients sent and what the simulator changed, so tests can assert on both.
+
+Authorization values never enter the log: only whether the header was there and the
+``company+public`` half of a Basic credential (never the private key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass
+class RequestRecord:
+    request_id: str
+    at: datetime
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    has_auth: bool
+    auth_user: str | None  # "company+publickey" from a Basic credential
+    tenant: str | None
+    body: Any  # parsed JSON (Decimals kept), raw text when not JSON, None when empty
+    status: int | None = None  # None when the connection was dropped without an answer
+    response_body: Any = None  # the JSON value answered, or text for non-JSON answers
+    duration_ms: float = 0.0
+    fault: str | None = None  # the fault kind that shaped this answer, if any
+
+    def query_value(self, name: str) -> str | None:
+        """The last value of one query parameter (what a server would use)."""
+        value = None
+        for key, item in self.query:
+            if key == name:
+                value = item
+        return value
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "at": self.at.isoformat(),
+            "method": self.method,
+            "path": self.path,
+            "query": [[key, value] for key, value in self.query],
+            "headers": dict(self.headers),
+            "has_auth": self.has_auth,
+            "auth_user": self.auth_user,
+            "tenant": self.tenant,
+            "body": self.body,
+            "status": self.status,
+            "response_body": self.response_body,
+            "duration_ms": Decimal(f"{self.duration_ms:.3f}"),
+            "fault": self.fault,
+        }
+
+
+@dataclass
+class WriteRecord:
+    """One change ConnectWise would have kept (POST/PATCH/DELETE of an addition)."""
+
+    at: datetime
+    tenant: str
+    request_id: str
+    method: str
+    agreement_id: int
+    addition_id: int
+    agreement_status: str | None  # at the time of the write; non-Active is worth a look
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    changed: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "tenant": self.tenant,
+            "request_id": self.request_id,
+            "method": self.method,
+            "agreement_id": self.agreement_id,
+            "addition_id": self.addition_id,
+            "agreement_status": self.agreement_status,
+            "before": self.before,
+            "after": self.after,
+            "changed": list(self.changed),
+        }
