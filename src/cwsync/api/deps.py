@@ -48,7 +48,9 @@ def get_http(request: Request) -> httpx.AsyncClient:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit before the response is sent, so a client that got 201 always
+# finds its row on the next request (FastAPI's default ends yield-dependencies afterwards).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
 
 
