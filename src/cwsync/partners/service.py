@@ -13,14 +13,16 @@ from cwsync.security.tokens import new_token, token_hash, token_prefix
 
 
 async def create_partner(session: AsyncSession, data: PartnerCreate) -> Partner:
-    partner = Partner(**data.model_dump())
+    # dict(data), not model_dump(): the dump serializes sync_time to "HH:MM" text.
+    partner = Partner(**dict(data))
     session.add(partner)
     await session.flush()
     return partner
 
 
 def update_partner(partner: Partner, data: PartnerUpdate) -> Partner:
-    for field, value in data.model_dump(exclude_unset=True).items():
+    for field in data.model_fields_set:
+        value = getattr(data, field)
         if value is None and field != "unit_cost":
             continue  # only unit_cost may be cleared; null elsewhere means "leave as is"
         setattr(partner, field, value)
