@@ -164,3 +164,16 @@ async def test_catalog_search_by_identifier_or_description(
     found = [item.id async for item in make_client().search_catalog("infima")]
 
     assert found == [1, 2]
+
+
+async def test_long_search_term_keeps_url_short(
+    cw_mock: respx.MockRouter, make_client: ClientFactory
+):
+    long_name = "Acme " + "very long name " * 300
+    rows = [{"id": 1, "name": long_name}, {"id": 2, "name": "Acme " + "very long name " * 5}]
+    route = cw_mock.get(f"{BASE}/company/companies").mock(side_effect=FakeCollection(rows))
+
+    found = [c.id async for c in make_client().search_companies(long_name)]
+
+    assert found == [1]  # the server saw a shorter piece; the full term decided locally
+    assert len(str(route.calls.last.request.url)) < 2000
