@@ -13,7 +13,9 @@ import httpx
 from fastapi import FastAPI
 
 from cwsync.api import health
+from cwsync.clients.router import router as clients_router
 from cwsync.config import Settings, get_settings
+from cwsync.counts.router import router as counts_router
 from cwsync.db import create_engine, create_sessionmaker
 from cwsync.errors import install_error_handlers
 from cwsync.logging import configure_logging
@@ -57,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(partners_router)
+    app.include_router(clients_router)
+    app.include_router(counts_router)
     return app
 
 
