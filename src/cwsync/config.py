@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=2.0, gt=0)
     max_concurrent_runs: int = Field(default=50, ge=1)
     batch_size: int = Field(default=200, ge=1)
+    # Prometheus exposition of the scheduler process (0: off; the API serves /metrics).
+    scheduler_metrics_port: int = Field(default=0, ge=0, le=65535)
+    scheduler_metrics_host: str = "127.0.0.1"
+    # On SIGTERM, in-flight runs get this long to finish before they are released.
+    scheduler_shutdown_grace_seconds: float = Field(default=10.0, ge=0)
 
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
