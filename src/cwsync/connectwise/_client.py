@@ -3,45 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
-from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
-from pydantic import ValidationError
 
 from ._auth import ConnectWiseAuth, Credentials
 from ._conditions import Condition, Field, all_of, safe_search_term
 from ._discovery import CompanyInfo, companyinfo_url, parse_company_info
-from ._errors import ConnectWiseError, InvalidRequestError, NotFoundError
-from ._limits import GlobalLimits, TenantLimits, request_slot
+from ._errors import NotFoundError
+from ._limits import GlobalLimits, TenantLimits
 from ._models import Addition, Agreement, CatalogItem, Company, CwModel, SystemInfo
 from ._paging import MAX_PAGE_SIZE, Params, iterate_pages
-from ._retry import RetryPolicy, Sleep, send_with_retries, utc_now
+from ._retry import RetryPolicy, Sleep, utc_now
+from ._transport import Transport, invalid_response, load_json, parse_model
 from ._writes import NewAddition, PatchOp, patch_body
 
 M = TypeVar("M", bound=CwModel)
 
-MAX_URL_LENGTH = 2000  # ConnectWise (IIS) refuses longer URLs
 # A stable order keeps rows from moving between pages while we read them.
 _ORDER_BY = "id asc"
-
-
-def load_json(response: httpx.Response, method: str, path: str) -> Any:
-    """The body as JSON with every non-integer number as an exact Decimal."""
-    try:
-        return json.loads(response.content, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ConnectWiseError(
-            f"{method} {path} answered {response.status_code} with a body that is not JSON",
-            status=response.status_code,
-            code="InvalidResponse",
-            request_id=response.headers.get("x-cw-request-id"),
-            method=method,
-            path=path,
-        ) from exc
 
 
 class ConnectWiseClient:
@@ -73,16 +55,18 @@ class ConnectWiseClient:
     ) -> None:
         if scheme not in ("https", "http"):
             raise ValueError("scheme must be https (or http for tests)")
-        self._http = http
         self._credentials = credentials
-        self._auth = ConnectWiseAuth(credentials)
         self._scheme = scheme
-        self._limits = limits if limits is not None else TenantLimits()
-        self._global_limits = global_limits
-        self._timeout = httpx.Timeout(timeout)
-        self._sleep = sleep
-        self._clock = clock
-        self._policy = retry_policy or RetryPolicy(max_attempts=max_attempts)
+        self._transport = Transport(
+            http,
+            ConnectWiseAuth(credentials),
+            limits=limits if limits is not None else TenantLimits(),
+            global_limits=global_limits,
+            timeout=timeout,
+            policy=retry_policy or RetryPolicy(max_attempts=max_attempts),
+            sleep=sleep,
+            clock=clock,
+        )
         self._page_size = page_size
         self._info = company_info
         self._resolve_lock = asyncio.Lock()
@@ -101,7 +85,9 @@ class ConnectWiseClient:
                 url = companyinfo_url(self._scheme, site, company)
                 # No auth here, but clientId all the same (C7).
                 headers = {"clientId": self._credentials.client_id, "Accept": "application/json"}
-                response = await self._send("GET", url, "/login/companyinfo", headers=headers)
+                response = await self._transport.send(
+                    "GET", url, "/login/companyinfo", headers=headers, authenticated=False
+                )
                 self._info = parse_company_info(response, self._scheme, site)
             return self._info
 
@@ -207,14 +193,8 @@ class ConnectWiseClient:
         def rows(response: httpx.Response) -> list[M]:
             data = load_json(response, "GET", path)
             if not isinstance(data, list):
-                raise ConnectWiseError(
-                    f"GET {path} answered an object where a list was expected",
-                    status=response.status_code,
-                    code="InvalidResponse",
-                    method="GET",
-                    path=path,
-                )
-            return [self._model(item, response, "GET", path, model) for item in data]
+                raise invalid_response(response, "GET", path, "an object where a list belongs")
+            return [parse_model(item, response, "GET", path, model) for item in data]
 
         async for page in iterate_pages(fetch, rows, params, page_size=self._page_size):
             for item in page:
@@ -226,37 +206,16 @@ class ConnectWiseClient:
         data = load_json(response, "GET", path)
         count = data.get("count") if isinstance(data, dict) else None
         if not isinstance(count, int):
-            raise ConnectWiseError(
-                f"GET {path} did not answer a count",
-                code="InvalidResponse",
-                method="GET",
-                path=path,
-            )
+            raise invalid_response(response, "GET", path, "without a count")
         return count
 
     async def _get_one(self, path: str, model: type[M]) -> M:
         response = await self._request("GET", path)
         return self._parse(response, "GET", path, model)
 
-    def _parse(self, response: httpx.Response, method: str, path: str, model: type[M]) -> M:
-        return self._model(load_json(response, method, path), response, method, path, model)
-
     @staticmethod
-    def _model(data: Any, response: httpx.Response, method: str, path: str, model: type[M]) -> M:
-        try:
-            item = model.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise ConnectWiseError(
-                f"{method} {path} answered an unreadable {model.__name__} "
-                f"({'.'.join(map(str, first['loc']))}: {first['msg']})",
-                status=response.status_code,
-                code="InvalidResponse",
-                method=method,
-                path=path,
-            ) from exc
-        item.request_id = response.headers.get("x-cw-request-id")
-        return item
+    def _parse(response: httpx.Response, method: str, path: str, model: type[M]) -> M:
+        return parse_model(load_json(response, method, path), response, method, path, model)
 
     async def _request(
         self, method: str, path: str, *, params: Params | None = None, content: bytes | None = None
@@ -269,6 +228,7 @@ class ConnectWiseClient:
                 raise
             # The codebase may have moved (a cloud upgrade, C10): look once more, and retry
             # only if it did, so a record that is really gone costs one extra small call.
+            # Item reads count too: a false 404 there would mark a mapping broken.
             if self._info is info:
                 await self.resolve(force=True)
             if self._info is None or self._info.api_base_url == info.api_base_url:
@@ -284,56 +244,10 @@ class ConnectWiseClient:
         content: bytes | None,
     ) -> httpx.Response:
         headers = {"Content-Type": "application/json"} if content is not None else None
-        return await self._send(
-            method,
-            info.api_base_url + path,
-            path,
-            params=params,
-            content=content,
-            headers=headers,
-            auth=self._auth,
+        url = info.api_base_url + path
+        return await self._transport.send(
+            method, url, path, params=params, content=content, headers=headers
         )
-
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        content: bytes | None = None,
-        headers: dict[str, str] | None = None,
-        auth: httpx.Auth | None = None,
-    ) -> httpx.Response:
-        def build() -> httpx.Request:
-            return self._http.build_request(
-                method, url, params=params, content=content, headers=headers, timeout=self._timeout
-            )
-
-        if len(str(build().url)) > MAX_URL_LENGTH:
-            raise InvalidRequestError(
-                f"{method} {path}: URL longer than {MAX_URL_LENGTH} characters",
-                code="UrlTooLong",
-                method=method,
-                path=path,
-            )
-
-        async def send_once() -> httpx.Response:
-            async with request_slot(self._limits, self._global_limits):
-                return await self._http.send(build(), auth=auth, follow_redirects=False)
-
-        try:
-            return await send_with_retries(
-                send_once,
-                method=method,
-                path=path,
-                policy=self._policy,
-                sleep=self._sleep,
-                clock=self._clock,
-            )
-        except ConnectWiseError as exc:
-            _scrub(exc, self._auth.secrets())
-            raise
 
 
 def _contains_any(fields: tuple[str, ...], search: str | None) -> Condition | None:
@@ -346,11 +260,3 @@ def _contains_any(fields: tuple[str, ...], search: str | None) -> Condition | No
         part = Field(name).contains(piece)
         condition = part if condition is None else condition | part
     return condition
-
-
-def _scrub(exc: ConnectWiseError, secrets: tuple[str, ...]) -> None:
-    # Bodies come from the server; a misbehaving proxy could echo our headers back.
-    for secret in secrets:
-        if secret and secret in exc.message:
-            exc.message = exc.message.replace(secret, "**********")
-    exc.args = (exc.message,)
