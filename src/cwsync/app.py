@@ -15,10 +15,12 @@ from fastapi import FastAPI
 from cwsync.api import health
 from cwsync.clients.router import router as clients_router
 from cwsync.config import Settings, get_settings
+from cwsync.connections.router import router as connections_router
 from cwsync.counts.router import router as counts_router
 from cwsync.db import create_engine, create_sessionmaker
 from cwsync.errors import install_error_handlers
 from cwsync.logging import configure_logging
+from cwsync.lookups.router import router as lookups_router
 from cwsync.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from cwsync.partners.router import router as partners_router
 
@@ -59,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(partners_router)
+    app.include_router(connections_router)
+    app.include_router(lookups_router)
     app.include_router(clients_router)
     app.include_router(counts_router)
     return app
