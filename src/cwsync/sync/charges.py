@@ -169,6 +169,7 @@ async def claim_charge(
     *,
     run_id: uuid.UUID | None,
     values: ChargeValues | None = None,
+    status: str = PENDING,
 ) -> ProRataCharge | None:
     """Take over a `pending` or `failed` row for this run: the row as it now is, or None
     when another run beat us. `charge` may come from another (closed) session.
@@ -176,10 +177,11 @@ async def claim_charge(
     Compare-and-set on (status, run_id, updated_at) as read: two runs reviving the same
     abandoned row cannot both win, so only one of them looks for the addition and posts.
     `values` re-plans a `failed` row (nothing was created, so today's facts are the best).
-    The row ends `pending`, owned by `run_id`, with no error message.
+    The row ends in `status` (`pending`, or `nothing_due` for a failed month that no longer
+    shows growth), owned by `run_id`, with no error message.
     """
     changes: dict[str, object] = {
-        "status": PENDING,
+        "status": status,
         "run_id": run_id,
         "error_message": None,
         "updated_at": utcnow(),
