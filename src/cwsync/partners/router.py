@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -35,8 +36,8 @@ async def create_partner(data: PartnerCreate, _: AdminDep, session: SessionDep) 
 async def list_partners(
     _: AdminDep,
     session: SessionDep,
-    limit: Limit = Query(100),
-    offset: Offset = Query(0),
+    limit: Annotated[Limit, Query()] = 100,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Page[PartnerRead]:
     rows, total = await repository.list_partners(session, limit, offset)
     return Page[PartnerRead](items=[PartnerRead.model_validate(r) for r in rows], total=total)
