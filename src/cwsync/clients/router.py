@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -29,8 +30,8 @@ async def create_client(partner: PartnerDep, data: ClientCreate, session: Sessio
 async def list_clients(
     partner: PartnerDep,
     session: SessionDep,
-    limit: Limit = Query(100),
-    offset: Offset = Query(0),
+    limit: Annotated[Limit, Query()] = 100,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> ClientPage:
     """Clients ordered by `external_id`, each with its mapping, latest count and last sync."""
     rows, total = await repository.list_client_rows(session, partner.id, limit, offset)

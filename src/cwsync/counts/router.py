@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
@@ -41,8 +41,8 @@ async def list_user_counts(
     partner: PartnerDep,
     client_id: uuid.UUID,
     session: SessionDep,
-    limit: Limit = Query(100),
-    offset: Offset = Query(0),
+    limit: Annotated[Limit, Query()] = 100,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> UserCountPage:
     """The client's reported counts, newest `as_of` first."""
     client = await get_client(session, partner, client_id)
