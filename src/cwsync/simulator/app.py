@@ -78,12 +78,14 @@ class SimulatorApp:
         elif fault is not None:
             response = fault_answer(fault, request)
 
+        # The log is complete before the answer leaves, so a client that has its answer
+        # can assert on the log without racing the server.
+        record.duration_ms = (time.perf_counter() - started) * 1000
         if response is not None:
-            await _send(send, response, request.request_id)
             record.status = response.status
             if state.log_bodies:
                 record.response_body = response.logged_body
-        record.duration_ms = (time.perf_counter() - started) * 1000
+            await _send(send, response, request.request_id)
 
 
 def _record(state: SimulatorState, request: CwRequest, tenant: str | None) -> RequestRecord:

