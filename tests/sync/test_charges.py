@@ -223,7 +223,7 @@ async def test_failed_then_created(sessionmaker: SessionMaker) -> None:
         await charges.mark_failed(session, charge.id, "late failure must not undo created")
     async with sessionmaker() as session:
         done = await session.get(ProRataCharge, charge.id)
-        adopted = await charges.adopted_addition_ids(session, 1578)
+        adopted = await charges.adopted_addition_ids(session, [1578, 1579])
     assert done is not None and (done.status, done.cw_addition_id) == ("created", 9102)
     assert adopted == [9102]
 

@@ -4,6 +4,7 @@ ConnectWise refused, a POST whose answer never came, and a month another run is 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -89,6 +90,29 @@ async def test_a_pending_charge_adopts_the_addition_already_there(world: World) 
     assert (item.pro_rata["addition_id"], item.pro_rata["adopted"]) == (adopted_id, True)
     (charge,) = await world.charges()
     assert (charge.status, charge.cw_addition_id) == ("created", adopted_id)
+
+
+async def test_a_pending_charge_is_looked_for_where_it_was_posted(world: World) -> None:
+    """The client was mapped to agreement 1579 when the POST went out, to 1578 since."""
+    await world.report(*SEED_EXAMPLE)
+    async with unit_of_work(world.sessionmaker) as session:
+        await charges.insert_charge(
+            session,
+            client_id=world.client_id,
+            month=date(2027, 1, 1),
+            values=replace(JANUARY, agreement_id=1579),
+            status=charges.PENDING,
+            run_id=None,
+        )
+    async with AsyncSimulatorAdmin(world.sim.base_url) as admin:
+        created = await admin.create(TENANT, "additions", addition(agreementId=1579))
+
+    item = await world.sync(FEB_1)
+
+    assert world.posts() == []
+    assert item.pro_rata is not None and item.pro_rata["addition_id"] == created["id"]
+    (charge,) = await world.charges()
+    assert (charge.status, charge.cw_addition_id) == ("created", created["id"])
 
 
 async def test_a_pending_charge_without_its_addition_posts_once(world: World) -> None:

@@ -18,7 +18,7 @@ Functions here take a session and never commit: the caller owns the (short) tran
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -240,12 +240,14 @@ async def mark_failed(session: AsyncSession, charge_id: uuid.UUID, message: str)
     )
 
 
-async def adopted_addition_ids(session: AsyncSession, agreement_id: int) -> Sequence[int]:
-    """Additions already recorded as some month's charge on this agreement: never adopt one
-    twice (two months cannot share dates, but a hand-made copy might look alike)."""
+async def adopted_addition_ids(
+    session: AsyncSession, agreement_ids: Collection[int]
+) -> Sequence[int]:
+    """Additions already recorded as some charge on these agreements: never adopt one twice
+    (one client's months cannot share dates, but two clients may bill one agreement)."""
     rows = await session.scalars(
         select(ProRataCharge.cw_addition_id).where(
-            ProRataCharge.agreement_id == agreement_id,
+            ProRataCharge.agreement_id.in_(list(agreement_ids)),
             ProRataCharge.status == CREATED,
             ProRataCharge.cw_addition_id.is_not(None),
         )

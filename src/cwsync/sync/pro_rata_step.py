@@ -24,9 +24,9 @@ database transaction is open while ConnectWise is awaited: each step is its own 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -63,26 +63,28 @@ async def apply_pro_rata(
 ) -> ProRataOutcome | None:
     month = due_billing_month(ctx.now, ctx.timezone)
     assert month is not None  # with nothing already charged, the previous month is due
+    resume: tuple[ProRataCharge, list[int], Sequence[int]] | None = None
+    reports: list[tuple[datetime, int]] = []
     async with ctx.sessionmaker() as session:
         charge = await charges.get_charge(session, job.client_id, month)
         if charge is not None and charge.status in charges.FINAL_STATUSES:
             return None
-        in_flight = (
-            charge is not None
-            and charge.status == charges.PENDING
-            and charge.run_id != ctx.run_id
-            and await charges.owner_run_is_live(session, charge, ctx.now)
-        )
-        reports = await charges.month_reports(session, job.client_id, ctx.timezone, month)
-        adopted = await charges.adopted_addition_ids(session, job.agreement_id)
+        if charge is not None and charge.status == charges.PENDING:
+            if charge.run_id != ctx.run_id and await charges.owner_run_is_live(
+                session, charge, ctx.now
+            ):
+                # Another live run claimed this month and may be posting right now.
+                return ProRataOutcome(info=_info(month, _stored(charge), None, "in_progress"))
+            # Where an earlier POST may have landed: the row's agreement, and the mapping's
+            # (in case the client was mapped elsewhere since).
+            agreements = sorted({charge.agreement_id, job.agreement_id})
+            resume = (charge, agreements, await charges.adopted_addition_ids(session, agreements))
+        else:
+            reports = await charges.month_reports(session, job.client_id, ctx.timezone, month)
     # The session is closed: nothing below holds a transaction while ConnectWise answers.
 
-    if in_flight:
-        assert charge is not None
-        # Another live run claimed this month and may be posting right now: leave it be.
-        return ProRataOutcome(info=_info(month, _stored(charge), None, "in_progress"))
-    if charge is not None and charge.status == charges.PENDING:
-        return await _resume(ctx, job, charge, adopted)
+    if resume is not None:
+        return await _resume(ctx, job, *resume)
 
     growth = month_growth(reports, ctx.timezone, month)
     planned = pro_rata_charge(reports, ctx.timezone, month)
@@ -132,7 +134,11 @@ async def apply_pro_rata(
 
 
 async def _resume(
-    ctx: RunContext, job: ClientJob, charge: ProRataCharge, adopted: Sequence[int]
+    ctx: RunContext,
+    job: ClientJob,
+    charge: ProRataCharge,
+    agreements: Sequence[int],
+    taken: Collection[int],
 ) -> ProRataOutcome:
     """A pending row whose POST may have landed: adopt what ConnectWise has, or post."""
     values = _stored(charge)
@@ -148,7 +154,11 @@ async def _resume(
     warnings = await _prorate_warnings(ctx, job)
     product_id = _product_id(ctx, job)
     try:
-        existing = [a async for a in ctx.cw.agreement_additions(job.agreement_id)]
+        existing = [
+            found
+            for agreement_id in agreements
+            async for found in ctx.cw.agreement_additions(agreement_id)
+        ]
     except AuthenticationError:
         raise
     except ConnectWiseError as exc:
@@ -160,7 +170,7 @@ async def _resume(
             error_message=f"could not check for an earlier pro-rata addition: {exc.message}",
             request_id=exc.request_id,
         )
-    exclude = {*adopted, job.addition_id}
+    exclude = {*taken, job.addition_id}
     match = matching_addition(existing, values, product_id, exclude)
     if match is not None:
         async with unit_of_work(ctx.sessionmaker) as session:
