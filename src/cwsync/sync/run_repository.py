@@ -100,6 +100,16 @@ async def list_items(
     return rows.all(), total or 0
 
 
+async def failed_items(session: AsyncSession, run_id: uuid.UUID, limit: int) -> Sequence[SyncItem]:
+    rows = await session.scalars(
+        select(SyncItem)
+        .where(SyncItem.run_id == run_id, SyncItem.outcome == "failed")
+        .order_by(SyncItem.created_at, SyncItem.id)
+        .limit(limit)
+    )
+    return rows.all()
+
+
 async def outcome_counts(session: AsyncSession, run_id: uuid.UUID) -> dict[str, int]:
     rows = await session.execute(
         select(SyncItem.outcome, func.count())
@@ -118,9 +128,16 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
 
 
 async def claim_runs(
-    session: AsyncSession, *, owner: str, now: datetime, lease_seconds: float, limit: int
+    session: AsyncSession,
+    *,
+    owner: str,
+    now: datetime,
+    lease_seconds: float,
+    limit: int,
+    run_id: uuid.UUID | None = None,
 ) -> list[SyncRun]:
-    """Claim up to `limit` runs (oldest first, one per partner) for `owner` under a lease.
+    """Claim up to `limit` runs (oldest first, one per partner) for `owner` under a lease;
+    only `run_id` when given (`cwsync sync` running its own run).
 
     A partner whose other run holds a live lease waits: one tenant, one run at a time.
     """
@@ -137,23 +154,25 @@ async def claim_runs(
         .order_by(SyncRun.created_at, SyncRun.id)
         .limit(limit * 4)
     )
+    if run_id is not None:
+        query = query.where(SyncRun.id == run_id)
     if is_postgres(session):
         # Two replicas polling at once each lock different rows instead of waiting.
         query = query.with_for_update(skip_locked=True, of=SyncRun)
     picked: list[uuid.UUID] = []
     partners: set[uuid.UUID] = set()
-    for run_id, partner_id in (await session.execute(query)).all():
+    for candidate, partner_id in (await session.execute(query)).all():
         if partner_id not in partners and len(picked) < limit:
             partners.add(partner_id)
-            picked.append(run_id)
+            picked.append(candidate)
     claimed: list[SyncRun] = []
     expires = now + timedelta(seconds=lease_seconds)
-    for run_id in picked:
+    for picked_id in picked:
         # The condition is repeated in the UPDATE: on SQLite (no row locks) it is the guard
         # that keeps two claimers from both taking the run.
         result = await session.execute(
             update(SyncRun)
-            .where(SyncRun.id == run_id, _claimable(now))
+            .where(SyncRun.id == picked_id, _claimable(now))
             .values(
                 status=RUNNING,
                 lease_owner=owner,
@@ -164,7 +183,7 @@ async def claim_runs(
             .execution_options(synchronize_session=False)
         )
         if rowcount(result) == 1:
-            run = await session.get(SyncRun, run_id, populate_existing=True)
+            run = await session.get(SyncRun, picked_id, populate_existing=True)
             if run is not None:
                 claimed.append(run)
     return claimed

@@ -31,7 +31,9 @@ def worker_id() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-async def claim(deps: SyncDeps, owner: str, limit: int) -> list[SyncRun]:
+async def claim(
+    deps: SyncDeps, owner: str, limit: int, run_id: uuid.UUID | None = None
+) -> list[SyncRun]:
     async with unit_of_work(deps.sessionmaker) as session:
         return await run_repository.claim_runs(
             session,
@@ -39,6 +41,7 @@ async def claim(deps: SyncDeps, owner: str, limit: int) -> list[SyncRun]:
             now=deps.clock(),
             lease_seconds=deps.settings.lease_seconds,
             limit=limit,
+            run_id=run_id,
         )
 
 
