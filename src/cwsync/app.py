@@ -21,6 +21,7 @@ from cwsync.db import create_engine, create_sessionmaker
 from cwsync.errors import install_error_handlers
 from cwsync.logging import configure_logging
 from cwsync.lookups.router import router as lookups_router
+from cwsync.mappings.router import router as mappings_router
 from cwsync.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from cwsync.partners.router import router as partners_router
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lookups_router)
     app.include_router(clients_router)
     app.include_router(counts_router)
+    app.include_router(mappings_router)
     return app
 
 
