@@ -13,8 +13,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", default=None, help="seed JSON file (default: the demo seed)")
     parser.add_argument("--latency-ms", type=int, default=0, help="fixed latency per request")
+    parser.add_argument("--no-log-bodies", action="store_true", help="log requests without bodies")
+    parser.add_argument("--log-limit", type=int, default=200_000, help="requests kept in the log")
+    parser.add_argument("--rng-seed", type=int, default=0, help="seed for probabilistic faults")
     args = parser.parse_args(argv)
-    run(args.host, args.port, args.seed, latency_ms=args.latency_ms)
+    run(
+        args.host,
+        args.port,
+        args.seed,
+        latency_ms=args.latency_ms,
+        log_bodies=not args.no_log_bodies,
+        request_log_limit=args.log_limit,
+        rng_seed=args.rng_seed,
+    )
 
 
 if __name__ == "__main__":

@@ -82,10 +82,11 @@ class SimulatorApp:
         # can assert on the log without racing the server.
         record.duration_ms = (time.perf_counter() - started) * 1000
         if response is not None:
+            payload = _payload(response)
             record.status = response.status
             if state.log_bodies:
-                record.response_body = response.logged_body
-            await _send(send, response, request.request_id)
+                record.response_bytes, record.response_is_json = payload, response.is_json
+            await _send(send, response, payload, request.request_id)
 
 
 def _record(state: SimulatorState, request: CwRequest, tenant: str | None) -> RequestRecord:
@@ -118,11 +119,13 @@ async def _read_body(receive: Any) -> bytes:
     return b"".join(chunks)
 
 
-async def _send(send: Any, response: SimResponse, request_id: str) -> None:
+def _payload(response: SimResponse) -> bytes:
     if response.is_json:
-        payload = dumps_bytes(response.body)
-    else:
-        payload = (response.text or "").encode("utf-8")
+        return dumps_bytes(response.body)
+    return (response.text or "").encode("utf-8")
+
+
+async def _send(send: Any, response: SimResponse, payload: bytes, request_id: str) -> None:
     headers = [
         (b"x-cw-request-id", request_id.encode()),
         (b"content-length", str(len(payload)).encode()),

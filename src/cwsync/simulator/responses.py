@@ -24,10 +24,6 @@ class SimResponse:
     def is_json(self) -> bool:
         return self.body is not _NO_BODY
 
-    @property
-    def logged_body(self) -> Any:
-        return self.body if self.is_json else self.text
-
 
 def json_response(
     status: int, body: Any, headers: list[tuple[str, str]] | None = None

@@ -31,7 +31,21 @@ def run(
     port: int = 8765,
     seed_path: str | Path | None = None,
     latency_ms: int = 0,
+    *,
+    log_bodies: bool = True,
+    request_log_limit: int = 200_000,
+    rng_seed: int = 0,
 ) -> None:
-    """Serve the simulator until interrupted; ``seed_path`` None loads the demo seed."""
-    state = load_state(seed_path, latency_ms=latency_ms)
+    """Serve the simulator until interrupted; ``seed_path`` None loads the demo seed.
+
+    A long benchmark may turn ``log_bodies`` off or lower ``request_log_limit`` (each
+    logged request costs about 1.5 kB with its bodies).
+    """
+    state = load_state(
+        seed_path,
+        latency_ms=latency_ms,
+        log_bodies=log_bodies,
+        request_log_limit=request_log_limit,
+        rng_seed=rng_seed,
+    )
     uvicorn.Server(build_config(create_app(state), host, port, log_level="info")).run()

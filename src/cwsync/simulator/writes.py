@@ -7,7 +7,7 @@ cwsync never wrote to one (C15).
 
 from __future__ import annotations
 
-import copy
+from typing import Any
 
 from cwsync.simulator.additions import WriteRefused, apply_patch, build_addition, plan_patch
 from cwsync.simulator.auth import Caller
@@ -33,8 +33,8 @@ def _log(
     request: CwRequest,
     agreement: Agreement,
     addition_id: int,
-    before: Addition | None,
-    after: Addition | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
     changed: list[str],
 ) -> None:
     tenant = caller.tenant
@@ -47,8 +47,8 @@ def _log(
             agreement_id=agreement.id,
             addition_id=addition_id,
             agreement_status=agreement.agreement_status,
-            before=compact(addition_view(tenant, before)) if before is not None else None,
-            after=compact(addition_view(tenant, after)) if after is not None else None,
+            before=before,
+            after=after,
             changed=changed,
         )
     )
@@ -72,10 +72,11 @@ def post_addition(
         )
     except WriteRefused as exc:
         return exc.response
+    view = compact(addition_view(tenant, addition))
     if not request.dry_run:
         tenant.put_addition(addition)
-        _log(state, caller, request, agreement, addition.id, None, addition, [])
-    return json_response(201, compact(addition_view(tenant, addition)))
+        _log(state, caller, request, agreement, addition.id, None, view, [])
+    return json_response(201, view)
 
 
 def patch_addition(
@@ -93,11 +94,13 @@ def patch_addition(
         changes = plan_patch(tenant, request.body)
     except WriteRefused as exc:
         return exc.response
-    if not request.dry_run:
-        before = copy.deepcopy(addition)
-        changed = apply_patch(addition, changes, now=state.clock(), by=caller.member.identifier)
-        _log(state, caller, request, agreement, addition.id, before, addition, changed)
-    return json_response(200, compact(addition_view(tenant, addition)))
+    if request.dry_run:
+        return json_response(200, compact(addition_view(tenant, addition)))
+    before = compact(addition_view(tenant, addition))
+    changed = apply_patch(addition, changes, now=state.clock(), by=caller.member.identifier)
+    after = compact(addition_view(tenant, addition))
+    _log(state, caller, request, agreement, addition.id, before, after, changed)
+    return json_response(200, after)
 
 
 def delete_addition(
@@ -108,6 +111,7 @@ def delete_addition(
     addition: Addition,
 ) -> SimResponse:
     if not request.dry_run:
+        before = compact(addition_view(caller.tenant, addition))
         caller.tenant.delete_addition(addition.id)
-        _log(state, caller, request, agreement, addition.id, addition, None, [])
+        _log(state, caller, request, agreement, addition.id, before, None, [])
     return empty_response(204)
