@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -34,12 +35,14 @@ from cwsync.models import (
     UserCount,
 )
 from cwsync.security.encryption import Keyring
+from cwsync.simulator.jsonio import dumps_bytes
 from cwsync.simulator.requestlog import RequestRecord
 from cwsync.simulator.seed import apply_seed
 from cwsync.simulator.state import SimulatorState
 from cwsync.simulator.testing import SimulatorServer
 from cwsync.sync import run_repository
 from cwsync.sync.executor import SyncDeps, execute_run
+from tests.connectwise.conformance import load_spec, request_problems
 
 TENANT = "northwind"
 PUBLIC_KEY, PRIVATE_KEY = "pro-rata-public", "pro-rata-private"
@@ -304,6 +307,27 @@ async def test_seed_example_posts_exactly_this_addition(world: World) -> None:
     )
     assert (charge.quantity, charge.unit_price, charge.unit_cost) == (20, PRICE, COST)
     assert len(world.pro_rata_additions()) == 1
+
+
+async def test_every_request_of_a_pro_rata_night_conforms_to_connectwise(world: World) -> None:
+    """The reads, the PATCH, the POST and the adoption listing, checked against the OpenAPI
+    document (skipped without ../shared, required in CI)."""
+    spec = load_spec()
+    await world.report(*SEED_EXAMPLE)
+    await world.sync(FEB_1)
+    async with unit_of_work(world.sessionmaker) as session:
+        charge = await session.scalar(select(ProRataCharge))
+        assert charge is not None
+        charge.status = "pending"  # as if the answer had been lost: the next run lists
+    await world.sync(local("2027-02-02", hour=2))
+
+    requests = list(world.sim.state.requests)
+    assert {"GET", "PATCH", "POST"} <= {r.method for r in requests}
+    assert any(r.method == "GET" and r.path.endswith(ADDITIONS_PATH) for r in requests)
+    for record in requests:
+        body = dumps_bytes(record.body) if record.body is not None else None
+        url = world.sim.base_url + record.path + "?" + urlencode(record.query)
+        assert request_problems(spec, record.method, url, record.headers, body) == []
 
 
 async def test_the_charge_copies_the_primary_as_this_run_left_it(
