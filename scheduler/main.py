@@ -12,6 +12,7 @@ finish for `scheduler_shutdown_grace_seconds`, then release them to the other re
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -39,6 +40,8 @@ def run() -> None:
     settings = get_settings()
     settings.check_production()
     configure_logging(settings.log_level, settings.log_json)
+    # APScheduler logs every tick at INFO; the tick logs what it queued itself.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     asyncio.run(serve(settings))
 
 

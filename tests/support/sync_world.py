@@ -62,6 +62,7 @@ async def build_world(
     sync_time: time = time(2, 0),
     timezone: str = "UTC",
     with_product: bool = True,
+    sync_enabled: bool = True,
     name: str = "Northwind MSP",
 ) -> World:
     tenant = simulator.state.tenant(TENANT)
@@ -101,6 +102,7 @@ async def build_world(
                 timezone=timezone,
                 sync_time=sync_time,
                 unit_cost=partner_unit_cost,
+                sync_enabled=sync_enabled,
             )
         )
         await session.flush()

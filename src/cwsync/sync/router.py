@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
@@ -40,8 +41,8 @@ async def queue_run(partner: PartnerDep, data: SyncRunCreate, session: SessionDe
 async def list_runs(
     partner: PartnerDep,
     session: SessionDep,
-    limit: Limit = Query(100),
-    offset: Offset = Query(0),
+    limit: Annotated[Limit, Query()] = 100,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> SyncRunList:
     """The partner's runs, newest first."""
     rows, total = await run_repository.list_runs(session, partner.id, limit, offset)
@@ -53,8 +54,8 @@ async def get_run(
     partner: PartnerDep,
     run_id: uuid.UUID,
     session: SessionDep,
-    limit: Limit = Query(100, description="items per page"),
-    offset: Offset = Query(0, description="items to skip"),
+    limit: Annotated[Limit, Query(description="items per page")] = 100,
+    offset: Annotated[Offset, Query(description="items to skip")] = 0,
 ) -> SyncRunDetail:
     """One run with a page of its items (outcome, before → after, error, request id)."""
     run = await runs.get_run_or_404(session, partner.id, run_id)
