@@ -18,6 +18,7 @@ from tests.support.simulated import (
     INACTIVE_KEYS,
     ConnectedPartner,
     connection_body,
+    sqlite_only,
 )
 from tests.support.simulated import TENANT as NORTHWIND
 
@@ -102,6 +103,7 @@ async def test_partner_token_may_save_its_own_connection(
     assert response.status_code == 200, response.text
 
 
+@sqlite_only
 @pytest.mark.parametrize(
     ("site", "code"),
     [
@@ -125,6 +127,7 @@ async def test_bad_sites_are_refused_before_anything_is_sent(
     assert (await admin.get(f"/v1/partners/{partner_id}/connectwise")).status_code == 404
 
 
+@sqlite_only
 @pytest.mark.parametrize(
     ("keys", "company"),
     [
@@ -149,6 +152,7 @@ async def test_rejected_credentials_are_422_and_not_stored(
     assert (await admin.get(url)).status_code == 404
 
 
+@sqlite_only
 async def test_unknown_company_is_422(admin: httpx.AsyncClient, simulator: SimulatorServer) -> None:
     partner_id = await new_partner(admin)
     response = await admin.put(
@@ -161,6 +165,7 @@ async def test_unknown_company_is_422(admin: httpx.AsyncClient, simulator: Simul
     assert "southwind" in error["message"]
 
 
+@sqlite_only
 async def test_missing_permission_on_system_info_names_it(
     admin: httpx.AsyncClient, simulator: SimulatorServer
 ) -> None:
@@ -175,6 +180,7 @@ async def test_missing_permission_on_system_info_names_it(
     assert "GET /system/info" in error["message"]
 
 
+@sqlite_only
 async def test_unreachable_site_is_424(
     admin: httpx.AsyncClient, simulator: SimulatorServer
 ) -> None:
@@ -187,6 +193,7 @@ async def test_unreachable_site_is_424(
     assert response.json()["error"]["code"] == "connectwise_unreachable"
 
 
+@sqlite_only
 async def test_server_errors_are_424(admin: httpx.AsyncClient, simulator: SimulatorServer) -> None:
     simulator.state.faults.add(Fault(kind="down", tenant=NORTHWIND))
     partner_id = await new_partner(admin)
@@ -205,6 +212,7 @@ def quick_api(settings: Settings) -> Iterator[str]:
         yield url
 
 
+@sqlite_only
 async def test_slow_connectwise_is_504(quick_api: str, simulator: SimulatorServer) -> None:
     simulator.state.faults.add(Fault(kind="latency", ms=3000, path="/system/info"))
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -217,6 +225,7 @@ async def test_slow_connectwise_is_504(quick_api: str, simulator: SimulatorServe
     assert response.json()["error"]["code"] == "connectwise_timeout"
 
 
+@sqlite_only
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -251,3 +260,36 @@ async def test_unknown_partner_is_404(admin: httpx.AsyncClient, simulator: Simul
     response = await admin.put(url, json=connection_body(simulator))
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "partner_not_found"
+
+
+@pytest.fixture
+def strict_api(settings: Settings) -> Iterator[str]:
+    """The API as in production: private networks refused (the allowed hosts stay loopback)."""
+    strict = settings.model_copy(update={"cw_allow_private": False})
+    with serve_in_thread(create_app(strict)) as url:
+        yield url
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("site", "says"),
+    [
+        ("localhost", "is a loopback address"),  # resolved (127.0.0.1 or ::1), then refused
+        ("127.0.0.1", "127.0.0.1 is a loopback address"),
+        ("127.0.0.1:8900", "port 8900 is not allowed"),
+    ],
+)
+async def test_private_networks_are_refused_unless_allowed(
+    strict_api: str, simulator: SimulatorServer, site: str, says: str
+) -> None:
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with httpx.AsyncClient(base_url=strict_api, headers=headers, timeout=30) as admin:
+        partner_id = await new_partner(admin)
+        response = await admin.put(
+            f"/v1/partners/{partner_id}/connectwise", json=connection_body(simulator, site=site)
+        )
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "site_not_allowed"
+    assert says in error["message"]
+    assert list(simulator.state.requests) == []

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
+from cwsync.connections.diagnostics import PROBES, read_answer
 from cwsync.simulator import Fault
 from cwsync.simulator.testing import SimulatorServer
 from tests.support.simulated import (
@@ -131,3 +133,25 @@ async def test_check_without_connection_is_409(admin: httpx.AsyncClient) -> None
     response = await admin.post(f"/v1/partners/{partner['id']}/connectwise/check")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "connection_missing"
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "expected"),
+    [
+        ("GET", 200, "ok"),
+        ("GET", 403, "missing"),
+        ("POST", 400, "ok"),
+        ("POST", 404, "ok"),
+        ("PATCH", 409, "ok"),
+        ("POST", 403, "missing"),
+        ("POST", 405, "unknown"),
+        ("POST", 201, "unknown"),  # a probe that wrote would be a bug: never read as ok
+        ("GET", 500, "unknown"),
+        ("GET", 401, "unknown"),
+    ],
+)
+def test_reading_probe_answers(method: str, status: int, expected: str) -> None:
+    probe = next(p for p in PROBES if p.method == method)
+    result = read_answer(probe, status)
+    assert result.status == expected
+    assert (result.fix is not None) is (expected == "missing")

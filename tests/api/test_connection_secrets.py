@@ -8,11 +8,13 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import text
 
+from cwsync.app import create_app
 from cwsync.config import Settings
 from cwsync.connections.rotation import rotate_all
 from cwsync.db import SessionMaker
 from cwsync.security.encryption import Keyring, KeyringError
 from cwsync.simulator.testing import SimulatorServer
+from tests.support.servers import serve_in_thread
 from tests.support.simulated import DEMO_KEYS, ConnectedPartner, connect_partner, connection_body
 
 PRIVATE_KEY = DEMO_KEYS[1]
@@ -151,3 +153,23 @@ async def test_revoked_token_gets_401_everywhere(
             method, connected_partner.url(path), json=json
         )
         assert response.status_code == 401, (method, path, response.text)
+
+
+async def test_unreadable_stored_key_is_409_not_500(
+    connected_partner: ConnectedPartner, settings: Settings
+) -> None:
+    other_keys = settings.model_copy(
+        update={"encryption_keys": SecretStr(Fernet.generate_key().decode())}
+    )
+    with serve_in_thread(create_app(other_keys)) as url:
+        headers = {"Authorization": f"Bearer {connected_partner.token}"}
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+            for method, path in [
+                ("GET", "/connectwise/catalog"),
+                ("POST", "/connectwise/check"),
+                ("PUT", "/connectwise/product"),
+            ]:
+                body = {"catalog_item_id": 812} if method == "PUT" else None
+                response = await client.request(method, connected_partner.url(path), json=body)
+                assert response.status_code == 409, (path, response.text)
+                assert response.json()["error"]["code"] == "connection_key_unreadable"

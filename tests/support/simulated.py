@@ -15,6 +15,10 @@ fixtures below; see ``tests/api/conftest.py``):
   ``ConnectedPartner`` with ``id``, ``token``, ``client`` (an httpx client carrying the
   partner token, base URL set) and ``url(path)`` → ``/v1/partners/{id}{path}``.
 
+``sqlite_only`` marks a test whose subject never reaches the database beyond its setup
+(input validation, ConnectWise answers proxied as they are): it then runs once, on SQLite,
+instead of on both databases, to keep the suite quick.
+
 ``connect_partner(admin, api_url, simulator, ...)`` does the same on demand, e.g. for a
 second partner or for the member whose role lacks Agreements Edit (``NOEDIT_KEYS``).
 They need the root conftest's ``settings`` (http scheme, loopback allowed), ``api_url``
@@ -39,6 +43,8 @@ INACTIVE_KEYS = ("inactive-public-key", "inactive-private-key")  # a disabled AP
 CLIENT_ID = "3f2a1c9e-0000-4000-8000-00000000c0de"
 
 __all__ = ["connected_partner", "simulator", "simulator_server"]
+
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 @dataclass

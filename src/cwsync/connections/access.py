@@ -5,7 +5,8 @@
     async with open_connectwise(session, partner.id, factory, settings) as cw:
         item = await cw.get_catalog_item(812)
 
-- no stored connection → 409 ``connection_missing``;
+- no stored connection → 409 ``connection_missing``; a private key the configured keys
+  cannot decrypt → 409 ``connection_key_unreadable``;
 - the request's transaction is committed before the first ConnectWise call, so no database
   transaction (or pooled connection) is held while ConnectWise thinks (AGENTS.md); later
   statements on the session start a new, short one;
@@ -31,6 +32,7 @@ from cwsync.connections.upstream import CREDENTIALS_REJECTED, timed_out, transla
 from cwsync.connectwise import AuthenticationError, ConnectWiseClient, ConnectWiseError
 from cwsync.errors import Conflict
 from cwsync.models import Connection
+from cwsync.security.encryption import KeyringError
 
 
 class ConnectionMissing(Conflict):
@@ -41,6 +43,26 @@ class ConnectionMissing(Conflict):
             "this partner has no ConnectWise connection yet; save one first "
             "(PUT /v1/partners/{partner_id}/connectwise)"
         )
+
+
+class ConnectionUnreadable(Conflict):
+    code = "connection_key_unreadable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the stored private key cannot be decrypted with the configured encryption keys "
+            "(was a key retired before `cwsync rotate-keys` ran?); save the connection again"
+        )
+
+
+def client_for(
+    factory: ConnectWiseFactory, connection: Connection, *, page_size: int = 1000
+) -> ConnectWiseClient:
+    """An interactive client for the stored connection; 409 if its key is unreadable."""
+    try:
+        return factory.for_connection(connection, interactive=True, page_size=page_size)
+    except KeyringError as exc:
+        raise ConnectionUnreadable() from exc
 
 
 async def require_connection(session: AsyncSession, partner_id: uuid.UUID) -> Connection:
@@ -73,7 +95,7 @@ async def open_connectwise(
     page_size: int = 1000,
 ) -> AsyncIterator[ConnectWiseClient]:
     connection = await require_connection(session, partner_id)
-    client = factory.for_connection(connection, interactive=True, page_size=page_size)
+    client = client_for(factory, connection, page_size=page_size)
     connection_id = connection.id
     await session.commit()  # never hold a transaction open while awaiting ConnectWise
     try:

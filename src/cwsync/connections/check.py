@@ -12,6 +12,7 @@ import asyncio
 from dataclasses import dataclass
 
 from cwsync.config import Settings
+from cwsync.connections.access import client_for
 from cwsync.connections.diagnostics import PROBES
 from cwsync.connections.factory import ConnectWiseFactory
 from cwsync.connections.schemas import CheckRead, PermissionCheck, StepCheck
@@ -47,7 +48,7 @@ async def run_check(
 ) -> CheckOutcome:
     """Talks to ConnectWise only; the caller stores ``status``/``info`` afterwards."""
     timeout = settings.cw_lookup_timeout_seconds
-    client = factory.for_connection(connection, interactive=True)
+    client = client_for(factory, connection)
     site = connection.site
 
     try:

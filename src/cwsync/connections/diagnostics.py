@@ -173,7 +173,9 @@ def read_answer(probe: Probe, status: int) -> PermissionCheck:
             ),
             fix=None,
         )
-    if status == 401:
+    if 200 <= status < 300:
+        note = "a probe that should have been refused was accepted; tell the cwsync operator"
+    elif status == 401:
         note = "the key pair was refused"
     elif status == 405:
         note = "this server does not offer the call, so the permission cannot be probed"

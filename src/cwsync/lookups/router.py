@@ -8,6 +8,7 @@ connection, 504 ``connectwise_timeout`` past ``CWSYNC_CW_LOOKUP_TIMEOUT_SECONDS`
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query
@@ -41,9 +42,11 @@ async def search_catalog(
     session: SessionDep,
     settings: SettingsDep,
     factory: FactoryDep,
-    search: SearchTerm | None = Query(None, description="part of the identifier or description"),
-    limit: Limit = Query(100),
-    offset: Offset = Query(0),
+    search: Annotated[
+        SearchTerm | None, Query(description="part of the identifier or description")
+    ] = None,
+    limit: Annotated[Limit, Query()] = 100,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Page[CatalogItemRead]:
     """Catalog items by identifier or description; ``pickable`` marks possible products."""
     async with open_connectwise(session, partner.id, factory, settings) as cw:
@@ -57,9 +60,11 @@ async def search_companies(
     session: SessionDep,
     settings: SettingsDep,
     factory: FactoryDep,
-    search: SearchTerm | None = Query(None, description="part of the name or identifier"),
-    limit: Limit = Query(100),
-    offset: Offset = Query(0),
+    search: Annotated[
+        SearchTerm | None, Query(description="part of the name or identifier")
+    ] = None,
+    limit: Annotated[Limit, Query()] = 100,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Page[CompanyRead]:
     """Companies by name or identifier; deleted companies are left out."""
     async with open_connectwise(session, partner.id, factory, settings) as cw:
@@ -77,9 +82,9 @@ async def company_agreements(
     session: SessionDep,
     settings: SettingsDep,
     factory: FactoryDep,
-    company_id: CwPathId = Path(),
-    limit: Limit = Query(100),
-    offset: Offset = Query(0),
+    company_id: Annotated[CwPathId, Path()],
+    limit: Annotated[Limit, Query()] = 100,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Page[AgreementRead]:
     """The company's agreements with their status and prorate flag. 404
     ``company_not_found`` when ConnectWise has no such (undeleted) company."""
@@ -98,9 +103,9 @@ async def agreement_additions(
     session: SessionDep,
     settings: SettingsDep,
     factory: FactoryDep,
-    agreement_id: CwPathId = Path(),
-    limit: Limit = Query(100),
-    offset: Offset = Query(0),
+    agreement_id: Annotated[CwPathId, Path()],
+    limit: Annotated[Limit, Query()] = 100,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Page[AdditionRead]:
     """The agreement's additions: the picked product's first; ``state`` marks cancelled
     and future-dated ones. 404 ``agreement_not_found``."""
