@@ -137,3 +137,8 @@ def test_malformed_list_parameters_are_400(cw: httpx.Client, params: dict[str, s
     response = cw.get("/company/companies", params=params)
     assert response.status_code == 400
     assert response.json()["code"] == "InvalidObject"
+
+
+def test_parameter_names_are_case_insensitive(cw: httpx.Client) -> None:
+    response = cw.get("/company/companies", params={"pagesize": "3", "ORDERBY": "id desc"})
+    assert [c["id"] for c in response.json()] == [262, 261, 260]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import struct
 import time
@@ -22,13 +23,14 @@ from cwsync.simulator.fault_answers import fault_answer
 from cwsync.simulator.faults import Fault
 from cwsync.simulator.jsonio import dumps_bytes
 from cwsync.simulator.requestlog import RequestRecord
-from cwsync.simulator.responses import SimResponse
+from cwsync.simulator.responses import SimResponse, cw_error
 from cwsync.simulator.routing import dispatch
 from cwsync.simulator.seed import load_demo_state
 from cwsync.simulator.state import SimulatorState
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
+logger = logging.getLogger(__name__)
 MAX_HANG_SECONDS = 600.0  # a "hang until the client gives up" never outlives this
 
 
@@ -51,7 +53,6 @@ class SimulatorApp:
         started = time.perf_counter()
         state = self.state
         request = CwRequest.from_scope(scope, await _read_body(receive), str(uuid.uuid4()))
-        state.request_count += 1
         tenant = request.tenant_hint()
         decision = state.faults.evaluate(tenant, request.method, request.path)
         record = _record(state, request, tenant)
@@ -68,10 +69,10 @@ class SimulatorApp:
 
         response: SimResponse | None = None
         if fault is None or fault.process_first:
-            response = dispatch(state, request)
+            response = _dispatch(state, request)
         if fault is not None and fault.kind == "timeout":
             await _hang(fault.seconds, receive)
-            response = response or dispatch(state, request)
+            response = response or _dispatch(state, request)
         elif fault is not None and fault.kind == "reset":
             await _drop_connection(fault.mode, receive, send)
             response = None
@@ -87,6 +88,16 @@ class SimulatorApp:
             if state.log_bodies:
                 record.response_bytes, record.response_is_json = payload, response.is_json
             await _send(send, response, payload, request.request_id)
+
+
+def _dispatch(state: SimulatorState, request: CwRequest) -> SimResponse:
+    try:
+        return dispatch(state, request)
+    except Exception as exc:
+        # A simulator bug: answer a 500 that names itself rather than a bare uvicorn page,
+        # so a test sees the simulator, not ConnectWise, failed.
+        logger.exception("simulator failed on %s %s", request.method, request.path)
+        return cw_error(500, "SimulatorError", f"{type(exc).__name__}: {exc}")
 
 
 def _record(state: SimulatorState, request: CwRequest, tenant: str | None) -> RequestRecord:

@@ -24,6 +24,8 @@ class CwRequest:
     raw_body: bytes
     body: Any = NO_BODY
     dry_run: bool = False  # a "noop" fault: validate and answer, change nothing
+    # Query parameters by lower-cased name (last value wins): ConnectWise's model binding
+    # ignores the case of parameter names (``pagesize`` works like ``pageSize``).
     params: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -41,7 +43,7 @@ class CwRequest:
         request = cls(
             request_id, scope["method"].upper(), scope["path"], url, pairs, headers, raw_body
         )
-        request.params = {key: value for key, value in pairs}
+        request.params = {key.lower(): value for key, value in pairs}
         if raw_body.strip():
             try:
                 request.body = loads(raw_body)

@@ -34,12 +34,13 @@ class ListQuery:
 def parse_list_query(
     params: Mapping[str, str], known: frozenset[str], settings: TenantSettings
 ) -> ListQuery:
+    """``params`` is keyed by lower-cased parameter name."""
     try:
         where = cond.parse(params.get("conditions", ""), known)
     except cond.ConditionError as exc:
         raise ListQueryError(invalid_object(f"conditions: {exc}")) from exc
     page = _int_param(params, "page", 1)
-    page_size = _int_param(params, "pageSize", DEFAULT_PAGE_SIZE)
+    page_size = _int_param(params, "pagesize", DEFAULT_PAGE_SIZE)
     if page_size <= 0:
         page_size = DEFAULT_PAGE_SIZE
     if settings.max_page_size is not None and page_size > settings.max_page_size:
@@ -47,7 +48,7 @@ def parse_list_query(
         raise ListQueryError(cw_error(400, "OutOfRange", message))
     return ListQuery(
         where=where,
-        order=_parse_order(params.get("orderBy", ""), known),
+        order=_parse_order(params.get("orderby", ""), known),
         fields=parse_fields(params.get("fields", "")),
         page=max(page, 1),  # page 0 (or below) answers page 1, as ConnectWise does (C2)
         page_size=min(page_size, MAX_PAGE_SIZE),

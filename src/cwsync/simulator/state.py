@@ -154,7 +154,6 @@ class SimulatorState:
         self.writes: list[WriteRecord] = []
         self.log_bodies = log_bodies
         self.seed_document: dict[str, Any] | None = None
-        self.request_count = 0
 
     def tenant(self, company_id: str) -> Tenant | None:
         return self.tenants.get(company_id.lower())
@@ -173,4 +172,3 @@ class SimulatorState:
         self.faults.clear()
         self.clear_logs()
         self.rng = random.Random(self.rng_seed)
-        self.request_count = 0
