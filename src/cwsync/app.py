@@ -24,6 +24,7 @@ from cwsync.lookups.router import router as lookups_router
 from cwsync.mappings.router import router as mappings_router
 from cwsync.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from cwsync.partners.router import router as partners_router
+from cwsync.sync.router import router as sync_runs_router
 
 API_VERSION = "0.1.0"
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(clients_router)
     app.include_router(counts_router)
     app.include_router(mappings_router)
+    app.include_router(sync_runs_router)
     return app
 
 
