@@ -65,6 +65,10 @@ async def test_catalog_marks_what_cannot_be_picked(connected_partner: ConnectedP
     pickable = {item["id"]: item["pickable"] for item in body["items"]}
     assert pickable == {812: True, 813: True, 814: True, 815: False, 816: False}
 
+    # A window in the middle: the rest of the list is still counted for the total.
+    window = (await get(connected_partner, "/catalog", limit=2, offset=1)).json()
+    assert ([i["id"] for i in window["items"]], window["total"]) == ([813, 814], 5)
+
 
 @sqlite_only
 @pytest.mark.parametrize(

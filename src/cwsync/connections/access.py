@@ -55,12 +55,10 @@ class ConnectionUnreadable(Conflict):
         )
 
 
-def client_for(
-    factory: ConnectWiseFactory, connection: Connection, *, page_size: int = 1000
-) -> ConnectWiseClient:
+def client_for(factory: ConnectWiseFactory, connection: Connection) -> ConnectWiseClient:
     """An interactive client for the stored connection; 409 if its key is unreadable."""
     try:
-        return factory.for_connection(connection, interactive=True, page_size=page_size)
+        return factory.for_connection(connection, interactive=True)
     except KeyringError as exc:
         raise ConnectionUnreadable() from exc
 
@@ -91,11 +89,9 @@ async def open_connectwise(
     partner_id: uuid.UUID,
     factory: ConnectWiseFactory,
     settings: Settings,
-    *,
-    page_size: int = 1000,
 ) -> AsyncIterator[ConnectWiseClient]:
     connection = await require_connection(session, partner_id)
-    client = client_for(factory, connection, page_size=page_size)
+    client = client_for(factory, connection)
     connection_id = connection.id
     await session.commit()  # never hold a transaction open while awaiting ConnectWise
     try:

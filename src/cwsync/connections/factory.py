@@ -53,7 +53,7 @@ class ConnectWiseFactory:
         return self._keyring
 
     def for_connection(
-        self, connection: Connection, *, interactive: bool = False, page_size: int = 1000
+        self, connection: Connection, *, interactive: bool = False
     ) -> ConnectWiseClient:
         """A client for a stored connection; the stored codebase saves a companyinfo call
         (the client re-resolves by itself if ConnectWise moved it, case C10)."""
@@ -65,16 +65,16 @@ class ConnectWiseFactory:
             company_name=None,
             version=None,
         )
-        return self._client(credentials, info, interactive=interactive, page_size=page_size)
+        return self._client(credentials, info, interactive=interactive)
 
     def credentials_for(self, connection: Connection) -> Credentials:
         """The stored connection's credentials, private key decrypted (a ``SecretStr``)."""
-        return self._credentials(
-            connection.site,
-            connection.company_id,
-            connection.public_key,
-            SecretStr(self._keyring.decrypt(connection.private_key_encrypted)),
-            connection.client_id,
+        return Credentials(
+            site=connection.site,
+            company_id=connection.company_id,
+            public_key=connection.public_key,
+            private_key=SecretStr(self._keyring.decrypt(connection.private_key_encrypted)),
+            client_id=connection.client_id,
         )
 
     def prober_for(self, connection: Connection, api_base_url: str) -> PermissionProber:
@@ -100,20 +100,16 @@ class ConnectWiseFactory:
     ) -> ConnectWiseClient:
         """A client for credentials not stored yet (checked before saving). ``site`` must
         already have passed ``cwsync.connections.site.validate_site``."""
-        secret = private_key if isinstance(private_key, SecretStr) else SecretStr(private_key)
-        credentials = self._credentials(site, company_id, public_key, secret, client_id)
-        return self._client(credentials, None, interactive=interactive, page_size=1000)
-
-    def _credentials(
-        self, site: str, company_id: str, public_key: str, private_key: SecretStr, client_id: str
-    ) -> Credentials:
-        return Credentials(
+        credentials = Credentials(
             site=site,
             company_id=company_id,
             public_key=public_key,
-            private_key=private_key,
+            private_key=private_key
+            if isinstance(private_key, SecretStr)
+            else SecretStr(private_key),
             client_id=client_id,
         )
+        return self._client(credentials, None, interactive=interactive)
 
     def _client(
         self,
@@ -121,7 +117,6 @@ class ConnectWiseFactory:
         info: CompanyInfo | None,
         *,
         interactive: bool,
-        page_size: int,
     ) -> ConnectWiseClient:
         settings = self._settings
         if self._global is None:
@@ -136,7 +131,6 @@ class ConnectWiseFactory:
                 settings.cw_lookup_timeout_seconds if interactive else settings.cw_timeout_seconds
             ),
             max_attempts=INTERACTIVE_ATTEMPTS if interactive else 5,
-            page_size=page_size,
             company_info=info,
         )
 

@@ -27,7 +27,7 @@ from cwsync.connections.schemas import (
 router = APIRouter(prefix="/v1/partners/{partner_id}/connectwise", tags=["connectwise"])
 
 
-@router.put("", response_model=ConnectionRead, responses=errors(401, 404, 422, 424, 504))
+@router.put("", response_model=ConnectionRead, responses=errors(401, 404, 413, 422, 424, 504))
 async def save_connection(
     partner: PartnerDep,
     data: ConnectionSave,
@@ -82,7 +82,9 @@ async def check_connection(
     return outcome.report
 
 
-@router.put("/product", response_model=ProductRead, responses=errors(401, 404, 409, 422, 424, 504))
+@router.put(
+    "/product", response_model=ProductRead, responses=errors(401, 404, 409, 413, 422, 424, 504)
+)
 async def pick_product(
     partner: PartnerDep,
     data: ProductPick,
