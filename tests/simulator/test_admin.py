@@ -87,6 +87,7 @@ def test_bulk_load_assigns_ids(cw: httpx.Client, admin: SimulatorAdmin) -> None:
         ("PATCH", "/__sim/tenants/northwind/additions/9001", {"quantity": "many"}, 400),
         ("POST", "/__sim/tenants/northwind/agreements", {"name": "x", "company": {"id": 1}}, 400),
         ("PATCH", "/__sim/tenants/northwind", {"settings": {"max_page_size_typo": 1}}, 400),
+        ("PATCH", "/__sim/tenants/northwind", {"codebase": "v2025_2"}, 400),
         ("PUT", "/__sim/faults", [{"kind": "throttle", "positions": [1]}], 400),
         ("POST", "/__sim/tenants", {"company_id": "northwind", "company_name": "Dup"}, 409),
     ],

@@ -146,6 +146,8 @@ def build_admin(state: SimulatorState) -> Router:
             for key, value in body.items():
                 if key not in ("company_name", "codebase", "build", "is_cloud", "server_time_zone"):
                     raise AdminError(400, f"tenant field {key!r} cannot be changed")
+                if key == "codebase" and not (isinstance(value, str) and value.endswith("/")):
+                    raise AdminError(400, "codebase looks like 'v2025_1/' (with the slash)")
                 setattr(tenant, key, value)
         return reply(tenant_to_json(tenant))
 
