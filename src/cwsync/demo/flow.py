@@ -39,15 +39,17 @@ DEMO_CLIENTS = (
     ),
     DemoClient(
         "c-smith",
-        "Smith & Sons",
+        'Smith "Bob" & Sons',
         'Smith "Bob"',
         overwrite_cost=True,
         unit_cost="2.3456",
         last_month_steps=((1, 40),),
         today=42,
     ),
-    DemoClient("c-oneil", "O'Neil's Café", "O'Neil", last_month_steps=((1, 12),), today=15),
-    DemoClient("c-zurich", "Zürich Ünïcode", "Zürich", last_month_steps=((1, 7),), today=7),
+    DemoClient("c-fabrikam", "Fabrikam", "Fabrikam", last_month_steps=((1, 12),), today=15),
+    DemoClient("c-acme", "Acme Widgets", "Acme Widgets", last_month_steps=((1, 3),), today=3),
+    # Already right in ConnectWise: the run must leave it alone (no write).
+    DemoClient("c-zurich", "Zürich Ünïcode", "Zürich", last_month_steps=((1, 18),), today=18),
 )
 
 
@@ -114,10 +116,10 @@ class DemoFlow:
         )
         self.say(f"ConnectWise connection verified: codebase {connection['codebase']}")
         check = _ok(api.post("/connectwise/check"))
-        missing = [c for c in check.get("permissions", []) if c.get("status") != "ok"]
-        self.say(
-            f"permission check: {len(check.get('permissions', []))} probed, {len(missing)} not ok"
+        summary = ", ".join(
+            f"{p['permission']}: {p['status']}" for p in check.get("permissions", [])
         )
+        self.say(f"connection check {'passed' if check.get('ok') else 'FAILED'} — {summary}")
 
     def _pick_product(self, api: httpx.Client) -> None:
         items = _ok(api.get("/connectwise/catalog", params={"search": "INFIMA"}))["items"]

@@ -10,14 +10,16 @@ from __future__ import annotations
 import secrets
 import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from rich.console import Console
 
 from cwsync import migrate
 from cwsync.clock import utcnow
-from cwsync.demo.flow import DemoFlow
+from cwsync.demo.flow import DemoFlow, DemoPartner
 from cwsync.demo.processes import ChildProcess, free_port
 from cwsync.demo.report import print_report
 from cwsync.security.encryption import generate_key
@@ -25,8 +27,25 @@ from cwsync.security.encryption import generate_key
 RUN_TIMEOUT_SECONDS = 120
 
 
+@dataclass
+class DemoResult:
+    """What the demo saw: for the closing table, and for the test that checks it."""
+
+    ok: bool
+    db_path: Path
+    partner: DemoPartner | None = None
+    run: dict[str, Any] = field(default_factory=dict)
+    simulator_after: dict[str, Any] = field(default_factory=dict)
+    simulator_writes: list[dict[str, Any]] = field(default_factory=list)
+
+
 def run(workdir: Path | None = None) -> int:
-    console = Console()
+    return 0 if run_demo(workdir).ok else 1
+
+
+def run_demo(workdir: Path | None = None, console: Console | None = None) -> DemoResult:
+    # A wide console even when piped: the closing table is the point of the demo.
+    console = console or Console(width=max(Console().width, 130))
     workdir = (workdir or Path.cwd() / ".demo").resolve()
     if workdir.exists():
         shutil.rmtree(workdir)  # fresh demo state every time
@@ -54,6 +73,7 @@ def run(workdir: Path | None = None) -> int:
     migrate.upgrade(env["CWSYNC_DATABASE_URL"])
     say(f"database migrated: {db_path}")
     children: list[ChildProcess] = []
+    result = DemoResult(ok=False, db_path=db_path)
     try:
         sim_port, api_port = free_port(), free_port()
         simulator = ChildProcess(
@@ -77,24 +97,26 @@ def run(workdir: Path | None = None) -> int:
 
         flow = DemoFlow(api_url, env["CWSYNC_ADMIN_TOKEN"], f"127.0.0.1:{sim_port}", say)
         partner, partner_api = flow.setup(utcnow())
-        before = httpx.get(f"{sim_url}/__sim/state", timeout=30).json()
+        result.partner = partner
 
         scheduler = ChildProcess(
             "scheduler", ["scheduler"], env=env, log_path=workdir / "logs" / "scheduler.log"
         )
         children.append(scheduler)
         say("scheduler started: waiting for the nightly run")
-        run_json = _wait_for_run(partner_api, scheduler)
+        result.run = _wait_for_run(partner_api, scheduler)
         scheduler.stop()
-        after = httpx.get(f"{sim_url}/__sim/state", timeout=30).json()
-        print_report(console, partner, run_json, before, after)
+        result.simulator_after = httpx.get(f"{sim_url}/__sim/state", timeout=30).json()
+        result.simulator_writes = httpx.get(f"{sim_url}/__sim/writes", timeout=30).json()
+        print_report(console, partner, result.run, result.simulator_writes)
         flow.close()
         partner_api.close()
+        result.ok = True
     except Exception as exc:
-        console.print(f"[red]demo failed:[/red] {exc}")
+        console.print(f"[red]demo failed:[/red] {type(exc).__name__}: {exc}")
         for child in children:
             console.print(f"--- {child.name} log ({child.log_path}) ---\n{child.tail(15)}")
-        return 1
+        return result
     finally:
         for child in reversed(children):
             child.stop()
@@ -104,7 +126,7 @@ def run(workdir: Path | None = None) -> int:
         f"To run the API against it:  source {env_file} && .venv/bin/cwsync serve\n"
         f"(then open http://127.0.0.1:8000/docs; the admin token is in {env_file.name})"
     )
-    return 0
+    return result
 
 
 def _wait_for_run(api: httpx.Client, scheduler: ChildProcess) -> dict[str, object]:

@@ -37,14 +37,15 @@ def print_report(
     console: Console,
     partner: DemoPartner,
     run: dict[str, Any],
-    before: dict[str, Any],
-    after: dict[str, Any],
+    writes: list[dict[str, Any]],
 ) -> None:
     by_id = {c["id"]: c for c in partner.clients.values()}
     table = Table(title=f"nightly run {run['id']} — {run['status']}", show_lines=False)
     for column in ("client", "addition", "quantity", "unit cost", "pro rata", "outcome"):
         table.add_column(column)
-    for item in run.get("items", []):
+    order = {c["id"]: n for n, c in enumerate(partner.clients.values())}
+    items = sorted(run.get("items", []), key=lambda i: order.get(i["client_id"], len(order)))
+    for item in items:
         client = by_id.get(item["client_id"], {})
         outcome = item["outcome"]
         if item.get("error_code"):
@@ -65,13 +66,10 @@ def print_report(
     counts = run.get("counts") or {}
     if counts:
         console.print("counts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    writes = _write_count(before, after)
-    if writes is not None:
-        console.print(f"ConnectWise writes recorded by the simulator: {writes}")
-
-
-def _write_count(before: dict[str, Any], after: dict[str, Any]) -> int | None:
-    log_before, log_after = before.get("write_count"), after.get("write_count")
-    if isinstance(log_before, int) and isinstance(log_after, int):
-        return log_after - log_before
-    return None
+    console.print("What ConnectWise received (the simulator's write log):")
+    for write in writes:
+        fields = ", ".join(write.get("changed") or []) or "new addition"
+        console.print(
+            f"  {write['method']:5} agreement {write['agreement_id']} "
+            f"addition {write['addition_id']}: {fields}"
+        )
