@@ -2,8 +2,9 @@
 
 Rules (CONNECTWISE.md, cases C1–C4): pages are 1-based; every request carries an explicit
 `pageSize` and the same `conditions`/`fields`/`orderBy`; the next page is the one the `Link`
-header's `rel="next"` names, wherever it stands among the relations; an empty or absent
-`Link` ends the list unless the page came back full (some servers send no `Link` at all).
+header's `rel="next"` names, wherever it stands among the relations; a `Link` without
+`next` ends the list (ConnectWise's last page carries an empty one), and so does a short page
+when a server sends no `Link` at all.
 Only the page number is taken from the link: its host and other parameters are ignored, so
 credentials never travel to a host the server names and a link that forgot the filter
 cannot widen the result.
@@ -90,13 +91,14 @@ async def iterate_pages(
         rows = parse_rows(response)
         if rows:
             yield rows
-        link_header = response.headers.get("link", "")
+        link_header = response.headers.get("link")
         links = parse_link_header(link_header)
         if "next" in links:
             linked = _page_number(links["next"])
             page = linked if linked is not None and linked > page else page + 1
-        elif link_header.strip() or len(rows) < size:
-            return  # a Link without next, or a short page: that was the last one
+        elif link_header is not None or len(rows) < size:
+            # A Link without next (even an empty one: a full last page), or a short page.
+            return
         else:
             page += 1  # full page and no Link at all: ask; an empty page ends it
     raise InvalidRequestError(f"gave up after {MAX_PAGES} pages", code="TooManyPages")
