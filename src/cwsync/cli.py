@@ -74,11 +74,16 @@ def simulator(
     port: Annotated[int, typer.Option()] = 8900,
     seed: Annotated[Path | None, typer.Option(help="seed JSON (default: the demo seed)")] = None,
     latency_ms: Annotated[int, typer.Option(help="fixed latency per request")] = 0,
+    log_bodies: Annotated[
+        bool, typer.Option(help="keep request and answer bodies in the request log")
+    ] = True,
+    log_limit: Annotated[int, typer.Option(help="requests kept in the request log")] = 200_000,
 ) -> None:
     """Run the ConnectWise PSA simulator."""
     from cwsync.simulator.server import run
 
-    run(host, port, seed, latency_ms=latency_ms)
+    # Benchmarks count tens of thousands of requests: --no-log-bodies keeps the log small.
+    run(host, port, seed, latency_ms=latency_ms, log_bodies=log_bodies, request_log_limit=log_limit)
 
 
 @app.command()
