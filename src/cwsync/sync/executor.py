@@ -37,6 +37,7 @@ from cwsync.sync.item_writer import ItemWriter
 from cwsync.sync.jobs import client_job, end_of_local_day
 from cwsync.sync.lease import LeaseKeeper
 from cwsync.sync.runs import RunFailure, run_counts, run_status
+from cwsync.sync.sql import uncancellable
 
 log = structlog.get_logger(__name__)
 
@@ -80,8 +81,7 @@ async def execute_run(deps: SyncDeps, run: SyncRun, owner: str) -> str | None:
                 task.uncancel()
             return None
         # Shutting down: give the run back at once instead of waiting out the lease.
-        async with unit_of_work(deps.sessionmaker) as session:
-            await run_repository.release_run(session, run.id, owner)
+        await uncancellable(_release(deps, run.id, owner))
         log.info("run_released", run_id=str(run.id), owner=owner)
         raise
     if status is not None:
@@ -146,6 +146,11 @@ async def _execute(deps: SyncDeps, run: SyncRun, owner: str) -> str | None:
         outcomes = await run_repository.outcome_counts(session, run.id)
     counts = run_counts(total, outcomes, dry_run=run.dry_run)
     return await _finish(deps, run, owner, abort, counts)
+
+
+async def _release(deps: SyncDeps, run_id: uuid.UUID, owner: str) -> None:
+    async with unit_of_work(deps.sessionmaker) as session:
+        await run_repository.release_run(session, run_id, owner)
 
 
 async def _load(deps: SyncDeps, run: SyncRun) -> tuple[Partner, Connection, Product] | RunFailure:
@@ -269,17 +274,21 @@ async def _finish(
 ) -> str | None:
     counts = counts if counts is not None else {"total": 0}
     status = run_status(counts, failure)
-    async with unit_of_work(deps.sessionmaker) as session:
-        finished = await run_repository.finish_run(
-            session,
-            run.id,
-            owner,
-            status=status,
-            counts=counts,
-            error_code=failure.code if failure else None,
-            error_message=failure.message if failure else None,
-            now=deps.clock(),
-        )
+
+    async def write() -> bool:
+        async with unit_of_work(deps.sessionmaker) as session:
+            return await run_repository.finish_run(
+                session,
+                run.id,
+                owner,
+                status=status,
+                counts=counts,
+                error_code=failure.code if failure else None,
+                error_message=failure.message if failure else None,
+                now=deps.clock(),
+            )
+
+    finished = await uncancellable(write())
     if not finished:
         log.warning("run_finish_lost_lease", run_id=str(run.id), owner=owner)
         return None

@@ -21,6 +21,7 @@ from cwsync.db import SessionMaker, unit_of_work
 from cwsync.metrics import SYNC_ITEMS
 from cwsync.sync import item_repository
 from cwsync.sync.context import FAILED, SKIPPED, ClientJob, ItemResult
+from cwsync.sync.sql import uncancellable
 
 log = structlog.get_logger(__name__)
 
@@ -114,6 +115,9 @@ class ItemWriter:
         return len(self._buffer) >= self._batch_size
 
     async def flush(self) -> None:
+        await uncancellable(self._flush())
+
+    async def _flush(self) -> None:
         async with self._lock:
             while self._buffer:
                 batch = self._buffer[: self._batch_size]

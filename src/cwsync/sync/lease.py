@@ -19,6 +19,7 @@ import structlog
 
 from cwsync.db import SessionMaker, unit_of_work
 from cwsync.sync import run_repository
+from cwsync.sync.sql import uncancellable
 
 log = structlog.get_logger(__name__)
 
@@ -40,6 +41,9 @@ class LeaseKeeper:
         self.lost = False
 
     async def renew(self) -> bool:
+        return await uncancellable(self._renew())
+
+    async def _renew(self) -> bool:
         expires = self._clock() + timedelta(seconds=self._lease)
         async with unit_of_work(self._sessionmaker) as session:
             return await run_repository.renew_lease(session, self._run_id, self._owner, expires)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Result
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 
 def dialect_name(session: AsyncSession) -> str:
@@ -26,3 +30,14 @@ def insert_or_ignore(session: AsyncSession, table: Any) -> Any:
 def rowcount(result: Result[Any]) -> int:
     """Rows an UPDATE/DELETE matched (DML results are cursor results)."""
     return cast(CursorResult[Any], result).rowcount
+
+
+async def uncancellable(write: Coroutine[Any, Any, T]) -> T:
+    """Run a short database write to its end even if the caller is cancelled meanwhile.
+
+    A transaction cut in half by cancellation can leave its connection holding SQLite's
+    write lock (every other writer then waits out busy_timeout) or a PostgreSQL transaction
+    open. Shutdown and lease loss cancel runs, so their writes go through here: the caller
+    still sees the cancellation, the write still commits or rolls back whole.
+    """
+    return await asyncio.shield(asyncio.ensure_future(write))
