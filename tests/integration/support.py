@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from cwsync.connectwise import ConnectWiseClient, Credentials
 from cwsync.simulator.requestlog import RequestRecord
-from cwsync.simulator.seed import tenant_from_json
+from cwsync.simulator.seed import load_records, tenant_from_json
 from cwsync.simulator.testing import SimulatorServer
 
 TENANT = "northwind"
@@ -95,3 +95,10 @@ def logged(sim: SimulatorServer, path_part: str, method: str = "GET") -> list[Re
 
 def header(record: RequestRecord, name: str) -> str | None:
     return next((v for k, v in record.headers.items() if k.lower() == name.lower()), None)
+
+
+def add_records(sim: SimulatorServer, tenant: str = TENANT, **records: Any) -> dict[str, list[int]]:
+    """Add records (ConnectWise JSON shapes) to a live tenant; answers the new ids by kind."""
+    found = sim.state.tenant(tenant)
+    assert found is not None, tenant
+    return load_records(found, records, sim.state.clock())

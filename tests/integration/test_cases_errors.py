@@ -46,7 +46,7 @@ def throttles() -> float:
 
 async def test_c5_transient_500_and_html_504_are_retried(
     sim: SimulatorServer, make_client: ClientFactory, clock: VirtualClock
-):
+) -> None:
     sim.state.faults.add(Fault(kind="error", body="transient", path="/system/info", count=1))
     sim.state.faults.add(Fault(kind="error", status=504, body="html", path="/system/info", count=1))
 
@@ -62,7 +62,7 @@ async def test_c5_transient_500_and_html_504_are_retried(
 
 async def test_c5_data_error_500_is_final_with_its_message(
     sim: SimulatorServer, make_client: ClientFactory, clock: VirtualClock
-):
+) -> None:
     sim.state.faults.add(Fault(kind="error", body="permanent", path="/additions/9001$", count=1))
 
     with pytest.raises(UnavailableError) as caught:
@@ -75,7 +75,7 @@ async def test_c5_data_error_500_is_final_with_its_message(
 
 async def test_c5_html_504_that_persists_is_bounded_and_readable(
     sim: SimulatorServer, make_client: ClientFactory, clock: VirtualClock
-):
+) -> None:
     sim.state.faults.add(Fault(kind="error", status=504, body="html", path="/system/info"))
     policy = RetryPolicy(max_attempts=4)
 
@@ -97,7 +97,7 @@ async def test_c6_throttled_once_then_answered(
     clock: VirtualClock,
     retry_after: int | None,
     body: str,
-):
+) -> None:
     sim.state.faults.add(
         Fault(kind="throttle", retry_after=retry_after, body=body, path="/system/info", count=1)
     )
@@ -116,7 +116,7 @@ async def test_c6_throttled_once_then_answered(
 
 async def test_c6_third_and_fourth_of_every_window_waits_and_counts(
     sim: SimulatorServer, make_client: ClientFactory, clock: VirtualClock
-):
+) -> None:
     # The simulator's windows run on the client's virtual clock: waiting really moves on.
     sim.state.monotonic = clock.monotonic
     fault = sim.state.faults.add(
@@ -137,7 +137,7 @@ async def test_c6_third_and_fourth_of_every_window_waits_and_counts(
 
 async def test_c6_paced_client_stays_under_the_servers_window(
     sim: SimulatorServer, make_client: ClientFactory
-):
+) -> None:
     # Real time on both sides here (the pace is aiolimiter's, on the event loop's clock):
     # the server throttles the 11th request onwards of every second; 240/min never gets there.
     sim.state.faults.add(
@@ -162,7 +162,7 @@ async def test_c6_paced_client_stays_under_the_servers_window(
 
 
 @pytest.mark.parametrize("client_id", ["", "   "])
-def test_c7_no_client_id_refuses_to_start(sim: SimulatorServer, client_id: str):
+def test_c7_no_client_id_refuses_to_start(sim: SimulatorServer, client_id: str) -> None:
     with pytest.raises(ValidationError, match="client_id"):
         Credentials(
             site=sim.site,
@@ -174,7 +174,9 @@ def test_c7_no_client_id_refuses_to_start(sim: SimulatorServer, client_id: str):
     assert not sim.state.requests
 
 
-async def test_c7_client_id_on_every_request(sim: SimulatorServer, make_client: ClientFactory):
+async def test_c7_client_id_on_every_request(
+    sim: SimulatorServer, make_client: ClientFactory
+) -> None:
     client = make_client(page_size=5)
     assert len([c async for c in client.search_companies()]) == 12  # 13 less the deleted one
     await client.count_companies("Acme")
@@ -204,7 +206,7 @@ async def test_c8_bad_keys_are_final(
     clock: VirtualClock,
     keys: tuple[str, str],
     code: str,
-):
+) -> None:
     client = make_client(credentials=credentials(sim, keys))
 
     with pytest.raises(AuthenticationError) as caught:
@@ -218,7 +220,7 @@ async def test_c8_bad_keys_are_final(
 
 async def test_c9_missing_permission_is_final_and_named(
     sim: SimulatorServer, make_client: ClientFactory, clock: VirtualClock
-):
+) -> None:
     restricted = make_client(credentials=credentials(sim, NOEDIT_KEYS))
     before = await restricted.get_addition(1578, 9001)  # the role may read
 
@@ -236,7 +238,9 @@ async def test_c9_missing_permission_is_final_and_named(
     assert (before.quantity, after.quantity) == (40, 41)
 
 
-async def test_c10_codebase_moves_between_calls(sim: SimulatorServer, make_client: ClientFactory):
+async def test_c10_codebase_moves_between_calls(
+    sim: SimulatorServer, make_client: ClientFactory
+) -> None:
     client = make_client()
     await client.system_info()
     sim.state.faults.add(Fault(kind="codebase", codebase="v2025_2/"))
@@ -255,7 +259,9 @@ async def test_c10_codebase_moves_between_calls(sim: SimulatorServer, make_clien
     ]
 
 
-async def test_c10_codebase_moves_mid_listing(sim: SimulatorServer, make_client: ClientFactory):
+async def test_c10_codebase_moves_mid_listing(
+    sim: SimulatorServer, make_client: ClientFactory
+) -> None:
     sim.state.faults.add(
         Fault(kind="codebase", codebase="v2025_2/", path="/company/companies", after=1)
     )
@@ -268,7 +274,7 @@ async def test_c10_codebase_moves_mid_listing(sim: SimulatorServer, make_client:
 
 async def test_c10_a_record_really_gone_resolves_once(
     sim: SimulatorServer, make_client: ClientFactory
-):
+) -> None:
     with pytest.raises(NotFoundError):
         await make_client().get_company(99_999)
     assert [r.path.split("/")[-1] for r in sim.state.requests] == [

@@ -4,6 +4,7 @@ and `Link` headers in any order, empty or absent."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -13,10 +14,10 @@ from tests.integration.support import ClientFactory, Wire, add_tenant, logged
 ACME_FORMS = ("Acme Widgets {}", "The Acme Group {}", "Pacific ACME Ltd {}", "Northacme {} Pty")
 
 
-def companies(count: int, first_id: int = 10_001, acme: int = 0) -> list[dict[str, object]]:
+def companies(count: int, first_id: int = 10_001, acme: int = 0) -> list[dict[str, Any]]:
     """`count` companies; `acme` of them, spread out, with "Acme" somewhere in the name."""
     spread = {7 + index * (count // acme) for index in range(acme)} if acme else set()
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for index in range(count):
         name = f"Company {index:04d}"
         if index in spread:
@@ -25,9 +26,11 @@ def companies(count: int, first_id: int = 10_001, acme: int = 0) -> list[dict[st
     return rows
 
 
-async def test_c1_every_page_repeats_the_filter(sim: SimulatorServer, make_client: ClientFactory):
+async def test_c1_every_page_repeats_the_filter(
+    sim: SimulatorServer, make_client: ClientFactory
+) -> None:
     rows = companies(2500, acme=40)
-    acme = {row["id"] for row in rows if "acme" in str(row["name"]).lower()}
+    acme = {row["id"] for row in rows if "acme" in row["name"].lower()}
     assert len(acme) == 40  # the input of the case, not a result
     creds = add_tenant(sim, "bigco", companies=rows)
 
@@ -45,7 +48,7 @@ async def test_c1_every_page_repeats_the_filter(sim: SimulatorServer, make_clien
     assert "orderBy" in first
 
 
-async def test_c2_pages_start_at_one(sim: SimulatorServer, make_client: ClientFactory):
+async def test_c2_pages_start_at_one(sim: SimulatorServer, make_client: ClientFactory) -> None:
     rows = companies(1)
     agreements = [
         {"id": 20_001 + i, "name": f"Agreement {i}", "company": {"id": rows[0]["id"]}}
@@ -54,7 +57,7 @@ async def test_c2_pages_start_at_one(sim: SimulatorServer, make_client: ClientFa
     creds = add_tenant(sim, "bigco", companies=rows, agreements=agreements)
 
     client = make_client(credentials=creds, page_size=1000)
-    found = [a.id async for a in client.company_agreements(int(str(rows[0]["id"])))]
+    found = [a.id async for a in client.company_agreements(rows[0]["id"])]
 
     assert len(found) == 1500 and set(found) == {a["id"] for a in agreements}
     pages = logged(sim, "/finance/agreements")
@@ -67,7 +70,7 @@ async def test_c2_pages_start_at_one(sim: SimulatorServer, make_client: ClientFa
 @pytest.mark.parametrize("count", [60, 250])
 async def test_c3_out_of_range_page_size_is_lowered(
     sim: SimulatorServer, make_client: ClientFactory, count: int
-):
+) -> None:
     rows = companies(count)
     creds = add_tenant(sim, "oldserver", settings={"max_page_size": 100}, companies=rows)
 
@@ -85,7 +88,7 @@ async def test_c3_out_of_range_page_size_is_lowered(
     assert len(pages) - 1 == -(-count // 100)
 
 
-LINK_SETTINGS = {
+LINK_SETTINGS: dict[str, dict[str, Any]] = {
     "shuffled": {"link_shuffle": True},
     "next_last": {"link_order": ["last", "prev", "first", "next"]},
     "absent": {"link_header": False},
@@ -96,7 +99,7 @@ LINK_SETTINGS = {
 @pytest.mark.parametrize("count", [120, 125])
 async def test_c4_link_relations_by_name_empty_or_absent(
     sim: SimulatorServer, make_client: ClientFactory, wire: Wire, links: str, count: int
-):
+) -> None:
     rows = companies(count)
     creds = add_tenant(sim, "linky", settings=LINK_SETTINGS[links], companies=rows)
 
