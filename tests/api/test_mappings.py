@@ -12,7 +12,6 @@ import asyncio
 import uuid
 
 import httpx
-import pytest
 from sqlalchemy import update
 
 from cwsync.db import SessionMaker
@@ -77,32 +76,32 @@ async def test_pro_rata_on_a_non_prorating_agreement_warns(
     assert again.json()["warnings"] == []
 
 
-@pytest.mark.parametrize(
-    ("pick", "code"),
-    [
-        ({**CONTOSO, "company_id": 999_999}, "company_not_found"),
-        ({**CONTOSO, "company_id": 259}, "company_not_found"),  # deleted
-        ({**CONTOSO, "agreement_id": 999_999}, "agreement_not_found"),
-        ({**CONTOSO, "company_id": 251}, "agreement_not_for_company"),
-        ({"company_id": 253, "agreement_id": 1581, "addition_id": 9007}, "agreement_not_active"),
-        ({**CONTOSO, "agreement_id": 1584}, "agreement_not_active"),  # expired
-        ({**CONTOSO, "addition_id": 9005}, "addition_not_for_agreement"),
-        ({**CONTOSO, "addition_id": 999_999}, "addition_not_for_agreement"),
-        ({**CONTOSO, "addition_id": 9002}, "addition_cancelled"),
-        ({**CONTOSO, "addition_id": 9003}, "addition_not_started"),
-        ({**CONTOSO, "addition_id": 9004}, "addition_wrong_product"),
-    ],
-)
+REFUSED_PICKS = [
+    ({**CONTOSO, "company_id": 999_999}, "company_not_found"),
+    ({**CONTOSO, "company_id": 259}, "company_not_found"),  # deleted
+    ({**CONTOSO, "agreement_id": 999_999}, "agreement_not_found"),
+    ({**CONTOSO, "company_id": 251}, "agreement_not_for_company"),
+    ({"company_id": 253, "agreement_id": 1581, "addition_id": 9007}, "agreement_not_active"),
+    ({**CONTOSO, "agreement_id": 1584}, "agreement_not_active"),  # expired
+    ({**CONTOSO, "addition_id": 9005}, "addition_not_for_agreement"),
+    ({**CONTOSO, "addition_id": 999_999}, "addition_not_for_agreement"),
+    ({**CONTOSO, "addition_id": 9002}, "addition_cancelled"),
+    ({**CONTOSO, "addition_id": 9003}, "addition_not_started"),
+    ({**CONTOSO, "addition_id": 9004}, "addition_wrong_product"),
+]
+
+
 async def test_each_failed_check_is_a_422_with_its_code_and_nothing_saved(
-    connected_partner: ConnectedPartner, pick: dict[str, int], code: str
+    connected_partner: ConnectedPartner,
 ) -> None:
     client_url = await mapped_client(connected_partner)
     api = connected_partner.client
-    response = await api.put(client_url + "/mapping", json=pick)
-    assert response.status_code == 422, response.text
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["message"]
+    for pick, code in REFUSED_PICKS:
+        response = await api.put(client_url + "/mapping", json=pick)
+        assert response.status_code == 422, (pick, response.text)
+        error = response.json()["error"]
+        assert error["code"] == code, (pick, error)
+        assert error["message"]
     missing = await api.get(client_url + "/mapping")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "mapping_not_found"
@@ -194,30 +193,30 @@ async def test_racing_saves_end_as_one_mapping(connected_partner: ConnectedPartn
     assert listed["items"][0]["mapping"]["addition_id"] == 9001
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {**CONTOSO, "company_id": "250"},
-        {**CONTOSO, "company_id": 0},
-        {**CONTOSO, "agreement_id": -1},
-        {**CONTOSO, "addition_id": 2**31},
-        {**CONTOSO, "addition_id": True},
-        {**CONTOSO, "addition_id": 9001.0},
-        {**CONTOSO, "addition_id": None},
-        {"company_id": 250, "agreement_id": 1578},
-        {**CONTOSO, "extra": 1},
-        [CONTOSO],
-        None,
-    ],
-)
+HOSTILE_PICKS: list[object] = [
+    {**CONTOSO, "company_id": "250"},
+    {**CONTOSO, "company_id": 0},
+    {**CONTOSO, "agreement_id": -1},
+    {**CONTOSO, "addition_id": 2**31},
+    {**CONTOSO, "addition_id": True},
+    {**CONTOSO, "addition_id": 9001.0},
+    {**CONTOSO, "addition_id": None},
+    {"company_id": 250, "agreement_id": 1578},
+    {**CONTOSO, "extra": 1},
+    [CONTOSO],
+    None,
+]
+
+
 async def test_hostile_bodies_are_422_without_calling_connectwise(
-    connected_partner: ConnectedPartner, simulator: SimulatorServer, body: object
+    connected_partner: ConnectedPartner, simulator: SimulatorServer
 ) -> None:
     client_url = await mapped_client(connected_partner)
     before = len(simulator.state.requests)
-    response = await connected_partner.client.put(client_url + "/mapping", json=body)
-    assert response.status_code == 422, response.text
-    assert response.json()["error"]["code"] == "validation_error"
+    for body in HOSTILE_PICKS:
+        response = await connected_partner.client.put(client_url + "/mapping", json=body)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["error"]["code"] == "validation_error"
     assert len(simulator.state.requests) == before
 
 

@@ -12,7 +12,6 @@ from cwsync.clients.repository import ClientRow
 from cwsync.clients.schemas import ClientCreate, ClientRead, ClientUpdate
 from cwsync.clock import utcnow
 from cwsync.errors import Conflict, NotFound
-from cwsync.mappings.schemas import MappingRead
 from cwsync.models import Client, Partner
 
 
@@ -68,18 +67,7 @@ async def delete_client(session: AsyncSession, partner: Partner, client_id: uuid
 
 
 def to_read(row: ClientRow) -> ClientRead:
-    mapping = MappingRead.model_validate(row.mapping) if row.mapping is not None else None
-    read = ClientRead.model_validate(row.client)
-    return read.model_copy(
-        update={
-            "mapping": mapping,
-            "active_users": row.active_users,
-            "as_of": row.as_of,
-            "last_synced_at": mapping.last_synced_at if mapping else None,
-            "last_outcome": mapping.last_outcome if mapping else None,
-            "last_error": mapping.last_error if mapping else None,
-        }
-    )
+    return ClientRead.model_validate(row)
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+)
 
 from cwsync.schemas import ExternalId
 
@@ -14,6 +22,14 @@ MAX_ACTIVE_USERS = 10_000_000
 
 # Strict: 5.0, true and "5" are not user counts.
 ActiveUsers = Annotated[StrictInt, Field(ge=0, le=MAX_ACTIVE_USERS)]
+
+
+def _text_only(value: Any) -> Any:
+    # JSON has no instant type: an ISO 8601 string with an offset says what it means; a
+    # number could be seconds or milliseconds, and carries no timezone of its own.
+    if isinstance(value, str | datetime):
+        return value
+    raise ValueError("must be an ISO 8601 date-time string with a timezone offset")
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -25,6 +41,7 @@ def _to_utc(value: datetime) -> datetime:
 
 AsOf = Annotated[
     AwareDatetime,
+    BeforeValidator(_text_only),
     AfterValidator(_to_utc),
     Field(description="when the count was taken; must carry a timezone offset"),
 ]
