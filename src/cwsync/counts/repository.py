@@ -31,9 +31,11 @@ async def upsert_counts(
     not even `recorded_at`.
     """
     now = utcnow()
+    # Key order, not request order: two feeds touching the same rows then lock them in the
+    # same order and cannot deadlock each other on PostgreSQL.
     rows = [
         {"id": uuid.uuid4(), "client_id": c, "as_of": a, "active_users": n, "recorded_at": now}
-        for c, a, n in counts
+        for c, a, n in sorted(counts, key=lambda row: (row[0], row[1]))
     ]
     dialect = session.get_bind().dialect.name
     for start in range(0, len(rows), UPSERT_CHUNK):
