@@ -21,6 +21,7 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -31,11 +32,21 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Foreign keys are off by default in SQLite; WAL lets the API read while the scheduler
     # writes; busy_timeout turns lock contention into waiting rather than errors.
+    # Transactions are begun by us (below), not by the driver's implicit BEGIN.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # A deferred transaction that reads and then writes cannot wait for another process's
+    # writer: SQLite answers "database is locked" at once, whatever busy_timeout says.
+    # Taking the write lock up front makes every transaction wait its turn instead, which
+    # is what the API and the scheduler sharing one SQLite file need.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
