@@ -77,6 +77,12 @@ async def test_c16_deleted_left_out_and_namesakes_told_apart_by_id(
 ) -> None:
     client = make_client()
     assert [c.id async for c in client.search_companies("Acme Widgets")] == [258]  # 259 deleted
+    # Left out by the server, so pages and counts hold live companies only; the client also
+    # drops deleted rows itself, for a server that ignores the condition, which the simulator
+    # never does: respx covers that in tests/connectwise/test_conditions.py
+    # (test_c16_deleted_left_out_even_if_server_ignores_the_condition).
+    (search,) = logged(sim, "/company/companies")
+    assert "deletedFlag = False" in search.query_value("conditions")
 
     (namesake,) = add_records(sim, companies=[{"identifier": "AcmeTwo", "name": "Acme Widgets"}])[
         "companies"

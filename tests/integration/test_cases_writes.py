@@ -133,33 +133,50 @@ async def test_c15_cancelled_agreement_is_reported_not_written(
     assert sim.state.writes == [] and logged(sim, "/finance/", "PATCH") == []
 
 
-async def test_c17_decimals_exact_through_a_patch_round_trip(
-    sim: SimulatorServer, make_client: ClientFactory, wire: Wire
+async def test_c17_seeded_money_reads_exactly(
+    sim: SimulatorServer, make_client: ClientFactory
 ) -> None:
     client = make_client()
     seeded = await client.get_addition(1578, 9001)
     assert (seeded.unit_price, seeded.unit_cost) == (Decimal("5.2456"), Decimal("3.10005"))
     assert (await client.get_addition(1582, 9008)).quantity == Decimal("2.5")
 
+
+@pytest.mark.parametrize(
+    ("quantity", "price", "cost"),
+    [
+        ("2.5", "5.2456", "3.10005"),  # the case's input
+        # 17 significant digits at six places: a double holds 15-17, so a float anywhere on
+        # the way (parsing, pydantic, the encoder) would show here as ...234568.
+        ("2.5", "12345678901.234567", "3.10005"),
+    ],
+)
+async def test_c17_decimals_exact_through_a_patch_round_trip(
+    sim: SimulatorServer,
+    make_client: ClientFactory,
+    wire: Wire,
+    quantity: str,
+    price: str,
+    cost: str,
+) -> None:
+    client = make_client()
+    wanted = (Decimal(quantity), Decimal(price), Decimal(cost))
     ops = [
-        PatchOp(path="quantity", value=Decimal("2.5")),
-        PatchOp(path="unitPrice", value=Decimal("5.2456")),
-        PatchOp(path="unitCost", value=Decimal("3.10005")),
+        PatchOp(path="quantity", value=wanted[0]),
+        PatchOp(path="unitPrice", value=wanted[1]),
+        PatchOp(path="unitCost", value=wanted[2]),
     ]
     returned = await client.patch_addition(1578, 9004, ops)  # was 40 × 22.00 / 18.70
     again = await client.get_addition(1578, 9004)
 
-    assert b'"value":2.5}' in patch_bytes(wire)[0] and b'"value":5.2456}' in patch_bytes(wire)[0]
+    (sent,) = patch_bytes(wire)
+    assert all(f'"value":{value}}}'.encode() in sent for value in (quantity, price, cost))
     stored = sim.state.tenants[TENANT].additions[9004]
     for got in (returned, again, stored):
-        assert (got.quantity, got.unit_price, got.unit_cost) == (
-            Decimal("2.5"),
-            Decimal("5.2456"),
-            Decimal("3.10005"),
-        )
+        assert (got.quantity, got.unit_price, got.unit_cost) == wanted
     less = again.less_included or Decimal(0)
-    assert again.ext_price == (Decimal("2.5") - less) * Decimal("5.2456")
-    assert again.ext_cost == Decimal("2.5") * Decimal("3.10005")
+    assert again.ext_price == (wanted[0] - less) * wanted[1]
+    assert again.ext_cost == wanted[0] * wanted[2]
 
 
 async def test_c17_no_patch_when_equal_at_the_apis_precision(
