@@ -7,10 +7,13 @@ import sys
 import uuid
 
 import httpx
+import pytest
 
 from cwsync.config import Settings
 from cwsync.connections.factory import ConnectWiseFactory
+from cwsync.connectwise import UnavailableError
 from cwsync.models import Connection
+from cwsync.simulator.faults import Fault
 from cwsync.simulator.testing import SimulatorServer
 from tests.support.simulated import CLIENT_ID, DEMO_KEYS, TENANT
 
@@ -61,3 +64,20 @@ def test_importable_without_fastapi() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+async def test_the_sync_retries_by_the_settings_and_look_ups_once(
+    simulator: SimulatorServer,
+) -> None:
+    """The nightly sync rides out a bad night (issue 9): `cw_max_attempts` attempts, paced by
+    `cw_retry_base_seconds`; an interactive look-up gives up after one retry."""
+    settings = Settings(env="test", cw_scheme="http", cw_retry_base_seconds=0.001)
+    simulator.state.faults.add(Fault(kind="error", status=503, path="/system/info", count=7))
+    async with httpx.AsyncClient(follow_redirects=False) as http:
+        factory = ConnectWiseFactory(http, settings)
+        interactive = factory.for_connection(stored_row(factory, simulator), interactive=True)
+        with pytest.raises(UnavailableError):
+            await interactive.system_info()
+        assert (await factory.for_connection(stored_row(factory, simulator)).system_info()).version
+    statuses = [r.status for r in simulator.state.requests]
+    assert statuses == [503] * 7 + [200]  # 2 look-up attempts, then 6 of the sync

@@ -312,3 +312,37 @@ async def test_redirects_are_never_followed(
     assert target.call_count == 0
     assert caught.value.location == "http://elsewhere.example.test/x"
     assert cw_mock.routes["companyinfo"].call_count == 1
+
+
+async def test_c6_paced_throttles_do_not_use_up_attempts(
+    cw_mock: respx.MockRouter, make_client: ClientFactory, sleep: FakeSleep
+):
+    """A burst of 429s that say when to come back, then a failing server: the attempts are
+    kept for the failures (issue 9: throttling bursts must not cost a client its sync)."""
+    throttled = error(429, "Throttled", "Too many requests", **{"Retry-After": "1"})
+    answers = [throttled, throttled, throttled, TIMEOUT_500, TIMEOUT_500, OK]
+    paced = RetryPolicy(max_attempts=3, max_paced_throttles=3)
+    route = cw_mock.get(INFO).mock(side_effect=answers)
+
+    await make_client(retry_policy=paced).system_info()
+    assert route.call_count == 6
+
+    route.reset()
+    route.mock(side_effect=answers)
+    with pytest.raises(ThrottledError):  # without the paced budget: three attempts, all 429
+        await make_client(retry_policy=RetryPolicy(max_attempts=3)).system_info()
+    assert route.call_count == 3
+
+
+async def test_c6_paced_throttles_are_bounded_too(
+    cw_mock: respx.MockRouter, make_client: ClientFactory, sleep: FakeSleep
+):
+    throttled = error(429, "Throttled", "Too many requests", **{"Retry-After": "1"})
+    route = cw_mock.get(INFO).mock(return_value=throttled)
+
+    with pytest.raises(ThrottledError):
+        await make_client(
+            retry_policy=RetryPolicy(max_attempts=2, max_paced_throttles=2)
+        ).system_info()
+
+    assert route.call_count == 4  # two paced 429s, then the two attempts

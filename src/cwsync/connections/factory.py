@@ -28,6 +28,7 @@ from cwsync.connectwise import (
     Credentials,
     GlobalLimits,
     LimitsRegistry,
+    RetryPolicy,
 )
 from cwsync.models import Connection
 from cwsync.security.encryption import Keyring
@@ -35,6 +36,9 @@ from cwsync.security.encryption import Keyring
 # Interactive calls (a partner waiting on a look-up) get one retry at most: the request's
 # deadline, not the retry budget, bounds them.
 INTERACTIVE_ATTEMPTS = 2
+# The sync waits out this many paced 429s (Retry-After) on top of its attempts: a throttling
+# burst must not fail clients that the next second would have synced.
+SYNC_PACED_THROTTLES = 10
 
 
 class ConnectWiseFactory:
@@ -130,7 +134,15 @@ class ConnectWiseFactory:
             timeout=(
                 settings.cw_lookup_timeout_seconds if interactive else settings.cw_timeout_seconds
             ),
-            max_attempts=INTERACTIVE_ATTEMPTS if interactive else 5,
+            retry_policy=(
+                RetryPolicy(max_attempts=INTERACTIVE_ATTEMPTS)
+                if interactive
+                else RetryPolicy(
+                    max_attempts=settings.cw_max_attempts,
+                    base_delay=settings.cw_retry_base_seconds,
+                    max_paced_throttles=SYNC_PACED_THROTTLES,
+                )
+            ),
             company_info=info,
         )
 

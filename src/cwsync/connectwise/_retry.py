@@ -9,7 +9,9 @@ A POST is retried only when it provably never reached ConnectWise (connect error
 timeout) or was refused with 429; a read timeout or a 5xx after a POST raises
 `UnavailableError(outcome_unknown=True)` at once. PATCHes replace fields with absolute
 values, so repeating one is harmless. Attempts are bounded, and so is the total time spent
-waiting.
+waiting. Up to `max_paced_throttles` 429s that said when to come back (`Retry-After`) do not
+use up attempts: a throttling burst is the server pacing us, not failing, and must not cost
+a client its sync when `max_attempts` is meant for a server that errs.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from tenacity import (
     AsyncRetrying,
     RetryCallState,
     retry_if_exception,
-    stop_after_attempt,
 )
 from tenacity.stop import stop_base
 
@@ -56,6 +57,7 @@ class RetryPolicy:
     max_delay: float = 30.0  # cap on one backoff
     max_total_wait: float = 120.0  # give up rather than wait longer than this in all
     max_retry_after: float = 120.0  # a longer Retry-After is reported, not waited for
+    max_paced_throttles: int = 0  # 429s with Retry-After waited out without using an attempt
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
@@ -100,6 +102,22 @@ class _StopAfterTotalWait(stop_base):
         return retry_state.idle_for + retry_state.upcoming_sleep > self.limit
 
 
+class _StopAfterAttempts(stop_base):
+    """`max_attempts` failed attempts, not counting up to `max_paced_throttles` paced 429s."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.paced = 0
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        paced = isinstance(exc, ThrottledError) and exc.retry_after is not None
+        if paced and self.paced < self.policy.max_paced_throttles:
+            self.paced += 1
+            return False
+        return retry_state.attempt_number - self.paced >= self.policy.max_attempts
+
+
 async def send_with_retries(
     send_once: Callable[[], Awaitable[httpx.Response]],
     *,
@@ -128,7 +146,7 @@ async def send_with_retries(
             RETRIES.labels(retry_reason(exc, method, policy) or "other").inc()
 
     retrying = AsyncRetrying(
-        stop=stop_after_attempt(policy.max_attempts) | _StopAfterTotalWait(policy.max_total_wait),
+        stop=_StopAfterAttempts(policy) | _StopAfterTotalWait(policy.max_total_wait),
         wait=wait,
         retry=retry_if_exception(lambda exc: retry_reason(exc, method, policy) is not None),
         sleep=sleep,
