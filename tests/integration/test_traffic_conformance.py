@@ -66,6 +66,9 @@ BAD = [
     (record("GET", f"{API}/company/companies", query=[("pagesize", "25")], answer=[]),
      "unknown query parameter 'pagesize'"),
     (record("GET", f"{API}/finance/invoices", answer=[]), "matches no path"),
+    # A permission probe's empty body is exempt on the probe's own path only.
+    (record("POST", f"{API}/finance/agreements/1578/additions", body={}, status=201,
+            answer=ADDITION), "'product' is a required property"),
     (record("GET", f"{API}/company/companies/250",
             answer={"id": "250", "identifier": "Contoso", "name": "Contoso"}),
      "'250' is not of type 'integer'"),
@@ -105,6 +108,13 @@ def test_conforming_exchanges_pass() -> None:
             answer=[{"id": 250, "identifier": "Contoso", "name": "Contoso Ltd"}],
         ),
         record("GET", f"{API}/system/info", status=None),  # dropped: no answer to check
+        record(  # the connection check's probe for Agreements: Add (nothing can be written)
+            "POST",
+            f"{API}/finance/agreements/0/additions",
+            body={},
+            status=403,
+            answer={"code": "Security", "message": "You do not have security permission."},
+        ),
     ]
     assert traffic_problems(good) == []
 
