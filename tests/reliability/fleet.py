@@ -96,6 +96,18 @@ class Fleet:
                 if line.startswith("{"):
                     yield {**json.loads(line), "process": child.name}
 
+    def held_runs(self) -> dict[str, set[str]]:
+        """Per scheduler, the runs it started and neither finished nor released (for a
+        killed one: what it held when it died)."""
+        held: dict[str, set[str]] = {}
+        for line in self.log_lines("scheduler"):
+            runs = held.setdefault(line["process"], set())
+            if line["event"] == "run_started":
+                runs.add(line["run_id"])
+            elif line["event"] in ("run_finished", "run_released"):
+                runs.discard(line["run_id"])
+        return held
+
     def tails(self) -> str:
         return "\n".join(f"--- {c.name}\n{c.tail(15)}" for c in self.children)
 
