@@ -35,6 +35,7 @@ import httpx
 import pytest
 
 from cwsync.simulator.testing import SimulatorServer
+from tests.support.conformance import assert_simulator_traffic_conforms
 
 TENANT = "northwind"
 DEMO_KEYS = ("demo-public-key", "demo-private-key")
@@ -105,9 +106,12 @@ def simulator_server() -> Iterator[SimulatorServer]:
 
 
 @pytest.fixture
-def simulator(simulator_server: SimulatorServer) -> SimulatorServer:
+def simulator(simulator_server: SimulatorServer) -> Iterator[SimulatorServer]:
+    """The session's simulator, reset to the demo seed; every request cwsync sent to it
+    during the test, and every answer, is checked against ConnectWise's OpenAPI document."""
     simulator_server.reset()
-    return simulator_server
+    yield simulator_server
+    assert_simulator_traffic_conforms(simulator_server.state)
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ from cwsync.simulator.testing import SimulatorServer
 from cwsync.sync import run_repository
 from cwsync.sync.executor import SyncDeps, execute_run
 from tests.connectwise.conformance import load_spec, request_problems
+from tests.support.conformance import assert_simulator_traffic_conforms
 
 TENANT = "northwind"
 PUBLIC_KEY, PRIVATE_KEY = "pro-rata-public", "pro-rata-private"
@@ -242,6 +243,7 @@ def simulator() -> SimulatorServer:
 async def sim() -> AsyncIterator[SimulatorServer]:
     async with simulator() as server:
         yield server
+        assert_simulator_traffic_conforms(server.state)
 
 
 @pytest.fixture
