@@ -229,3 +229,19 @@ async def test_only_the_chosen_clients(
     assert sorted(i["client_id"] for i in detail["items"]) == sorted(chosen)
     assert uuid.UUID(chosen[0]) in world.client_ids
     assert cw_additions(simulator)[world.addition_ids[0]].quantity == START_QUANTITY
+
+
+async def test_an_unexpected_error_fails_the_run_instead_of_leaving_it_running(
+    admin: httpx.AsyncClient,
+    sessionmaker: SessionMaker,
+    sync_settings: Settings,
+    factory: ConnectWiseFactory,
+    simulator: SimulatorServer,  # noqa: F811
+) -> None:
+    # A timezone the API would have refused, written straight into the table.
+    world = await build_world(
+        sessionmaker, sync_settings, simulator, clients=2, timezone="Mars/Olympus"
+    )
+    detail = await sync(admin, world, sessionmaker, factory, sync_settings)
+    assert (detail["status"], detail["error_code"]) == ("failed", "internal_error")
+    assert detail["finished_at"] is not None

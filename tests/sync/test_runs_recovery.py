@@ -130,3 +130,31 @@ async def test_shutdown_releases_the_run_and_keeps_finished_items(
     tenant = simulator.state.tenant("northwind")
     assert tenant is not None
     assert [tenant.additions[a].quantity for a in world.addition_ids] == world.counts
+
+
+async def test_a_client_deleted_mid_run_does_not_break_the_run(
+    admin: httpx.AsyncClient,
+    sessionmaker: SessionMaker,
+    sync_settings: Settings,
+    factory: ConnectWiseFactory,
+    simulator: SimulatorServer,  # noqa: F811
+) -> None:
+    world = await build_world(sessionmaker, sync_settings, simulator, clients=12)
+    simulator.state.faults.add(Fault(kind="latency", ms=100, path="/additions/"))
+    queued = await admin.post(f"/v1/partners/{world.partner_id}/sync-runs", json={})
+    run_id = uuid.UUID(queued.json()["id"])
+    running = asyncio.create_task(run_once(sessionmaker, factory, sync_settings))
+
+    deadline = time.monotonic() + 10
+    while not (done := await items_by_client(sessionmaker, run_id)):
+        assert time.monotonic() < deadline, "the run made no progress"
+        await asyncio.sleep(0.05)
+    # Delete clients the run may already hold in memory (read in its current batch).
+    gone = [c for c in world.client_ids if c not in done][:3]
+    for client_id in gone:
+        response = await admin.delete(f"/v1/partners/{world.partner_id}/clients/{client_id}")
+        assert response.status_code == 204, response.text
+
+    assert await running == [(run_id, "succeeded")]
+    items = await items_by_client(sessionmaker, run_id)
+    assert set(items) == set(world.client_ids) - set(gone)

@@ -84,6 +84,12 @@ async def execute_run(deps: SyncDeps, run: SyncRun, owner: str) -> str | None:
         await uncancellable(_release(deps, run.id, owner))
         log.info("run_released", run_id=str(run.id), owner=owner)
         raise
+    except Exception:
+        # A bug (or the database failing mid-run): end the run visibly rather than leave it
+        # to be reclaimed, crash again, and loop every lease. If even that write fails, the
+        # lease expiry hands the run to another worker.
+        log.exception("run_crashed", run_id=str(run.id), owner=owner)
+        status = await _crashed(deps, run, owner)
     if status is not None:
         SYNC_RUNS.labels(status=status).inc()
         SYNC_RUN_DURATION.observe(time.monotonic() - started)
@@ -146,6 +152,20 @@ async def _execute(deps: SyncDeps, run: SyncRun, owner: str) -> str | None:
         outcomes = await run_repository.outcome_counts(session, run.id)
     counts = run_counts(total, outcomes, dry_run=run.dry_run)
     return await _finish(deps, run, owner, abort, counts)
+
+
+async def _crashed(deps: SyncDeps, run: SyncRun, owner: str) -> str | None:
+    failure = RunFailure("internal_error", "cwsync failed unexpectedly during this run")
+    try:
+        async with deps.sessionmaker() as session:
+            outcomes = await run_repository.outcome_counts(session, run.id)
+            current = await run_repository.get_run(session, run.id)
+        total = int((current.counts if current else {}).get("total", 0))
+        counts = run_counts(total, outcomes, dry_run=run.dry_run)
+        return await _finish(deps, run, owner, failure, counts)
+    except Exception:
+        log.exception("run_crash_not_recorded", run_id=str(run.id))
+        return None
 
 
 async def _release(deps: SyncDeps, run_id: uuid.UUID, owner: str) -> None:

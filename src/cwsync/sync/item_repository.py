@@ -90,16 +90,35 @@ async def latest_counts(
 
 
 async def insert_items(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert items; one that exists already (same run and client) is left as it was."""
+    """Insert items; one that exists already (same run and client) is left as it was, and
+    one for a client deleted while the run went on is dropped (it would break the batch)."""
     if not rows:
         return
-    await session.execute(insert_or_ignore(session, SyncItem), list(rows))
+    existing = set(
+        (
+            await session.scalars(
+                select(Client.id).where(Client.id.in_([row["client_id"] for row in rows]))
+            )
+        ).all()
+    )
+    rows = [row for row in rows if row["client_id"] in existing]
+    if rows:
+        await session.execute(insert_or_ignore(session, SyncItem), rows)
 
 
 async def update_mappings(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk UPDATE by primary key; every dict holds `id` and the columns it changes."""
+    """Bulk UPDATE by primary key; every dict holds `id` and the columns it changes. A
+    mapping removed while the run went on is skipped (the bulk UPDATE demands every row)."""
+    if not rows:
+        return
+    existing = set(
+        (
+            await session.scalars(select(Mapping.id).where(Mapping.id.in_([r["id"] for r in rows])))
+        ).all()
+    )
+    rows = [row for row in rows if row["id"] in existing]
     if rows:
-        await session.execute(update(Mapping), list(rows))
+        await session.execute(update(Mapping), rows)
 
 
 async def set_connection_status(
