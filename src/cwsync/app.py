@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from cwsync.api import health
+from cwsync.api.responses import document_body_errors
 from cwsync.clients.router import router as clients_router
 from cwsync.config import Settings, get_settings
 from cwsync.connections.router import router as connections_router
@@ -69,7 +71,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(counts_router)
     app.include_router(mappings_router)
     app.include_router(sync_runs_router)
+    _document_body_errors(app)
     return app
+
+
+def _document_body_errors(app: FastAPI) -> None:
+    """The schema also lists the 400/413 answered before routes run (see api.responses)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_body_errors(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app_from_env() -> FastAPI:

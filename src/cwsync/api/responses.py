@@ -31,6 +31,28 @@ _DESCRIPTIONS = {
 }
 
 
+# Answered before any route runs, so possible on every operation that takes a body: FastAPI
+# refuses a body it cannot decode (not UTF-8), the size cap one over CWSYNC_MAX_BODY_BYTES.
+_BODY_ERRORS = {
+    400: "The body could not be read (not UTF-8 JSON)",
+    413: "Body too large",
+}
+
+
+def document_body_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the 400 and 413 every body-taking operation can answer to its documented ones."""
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                responses = operation.setdefault("responses", {})
+                for status, description in _BODY_ERRORS.items():
+                    responses.setdefault(
+                        str(status), {"description": description, "content": content}
+                    )
+    return schema
+
+
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {
         code: {"model": ErrorResponse, "description": _DESCRIPTIONS.get(code, "Error")}
