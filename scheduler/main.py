@@ -26,6 +26,7 @@ from prometheus_client import start_http_server
 from cwsync.clock import utcnow
 from cwsync.config import Settings, get_settings
 from cwsync.connections.factory import ConnectWiseFactory
+from cwsync.connectwise import SplitPoolTransport
 from cwsync.db import SessionMaker, create_engine, create_sessionmaker
 from cwsync.logging import configure_logging
 from cwsync.sync.executor import SyncDeps
@@ -87,7 +88,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         async with httpx.AsyncClient(
             follow_redirects=False,  # a redirected write may already have been applied
             timeout=settings.cw_timeout_seconds,
-            limits=httpx.Limits(max_connections=settings.cw_global_concurrency),
+            # Small connection pools, not one of cw_global_concurrency: one big httpcore pool
+            # costs CPU per request in proportion to its size (see SplitPoolTransport).
+            transport=SplitPoolTransport(settings.cw_global_concurrency),
         ) as http:
             worker = Worker(
                 SyncDeps.create(sessionmaker, ConnectWiseFactory(http, settings), settings)

@@ -29,6 +29,7 @@ from ._errors import (
 from ._limits import GlobalLimits, LimitsRegistry, TenantLimits
 from ._models import Addition, Agreement, CatalogItem, Company, SystemInfo
 from ._paging import parse_link_header
+from ._pool import SplitPoolTransport
 from ._retry import RetryPolicy, retry_after_seconds
 from ._writes import NewAddition, PatchOp, cw_date, dump_json
 
@@ -56,6 +57,7 @@ __all__ = [
     "PermissionDeniedError",
     "RedirectRefusedError",
     "RetryPolicy",
+    "SplitPoolTransport",
     "SystemInfo",
     "TenantLimits",
     "ThrottledError",
