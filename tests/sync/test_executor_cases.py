@@ -181,7 +181,9 @@ async def test_credentials_revoked_mid_run_stop_the_partner_with_one_error(
     simulator: SimulatorServer,  # noqa: F811
 ) -> None:
     world = await build_world(sessionmaker, sync_settings, simulator, clients=30)
-    simulator.state.faults.add(Fault(kind="error", status=401, path="/additions/", after=10))
+    simulator.state.faults.add(
+        Fault(kind="error", status=401, methods=["GET"], path="/additions/", after=10)
+    )
     detail = await sync(admin, world, sessionmaker, factory, sync_settings)
     assert detail["status"] == "failed"
     assert detail["error_code"] == "connectwise_authentication_failed"

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwsync.clock import utcnow
 from cwsync.config import Settings
@@ -26,9 +27,9 @@ from cwsync.connectwise import (
     ConnectWiseError,
     PermissionDeniedError,
 )
-from cwsync.db import SessionMaker, unit_of_work
+from cwsync.db import SessionMaker
 from cwsync.metrics import SYNC_RUN_DURATION, SYNC_RUNS
-from cwsync.models import Connection, Partner, Product, SyncRun
+from cwsync.models import Client, Connection, Mapping, Partner, Product, SyncRun
 from cwsync.sync import item_repository, run_repository
 from cwsync.sync.billing_month import local_date
 from cwsync.sync.client_sync import sync_client
@@ -37,7 +38,7 @@ from cwsync.sync.item_writer import ItemWriter
 from cwsync.sync.jobs import client_job, end_of_local_day
 from cwsync.sync.lease import LeaseKeeper
 from cwsync.sync.runs import RunFailure, run_counts, run_status
-from cwsync.sync.sql import uncancellable
+from cwsync.sync.sql import in_session
 
 log = structlog.get_logger(__name__)
 
@@ -81,7 +82,7 @@ async def execute_run(deps: SyncDeps, run: SyncRun, owner: str) -> str | None:
                 task.uncancel()
             return None
         # Shutting down: give the run back at once instead of waiting out the lease.
-        await uncancellable(_release(deps, run.id, owner))
+        await _release(deps, run.id, owner)
         log.info("run_released", run_id=str(run.id), owner=owner)
         raise
     except Exception:
@@ -127,9 +128,13 @@ async def _execute(deps: SyncDeps, run: SyncRun, owner: str) -> str | None:
         settings=deps.settings,
     )
     client_ids = [uuid.UUID(c) for c in run.client_ids] if run.client_ids is not None else None
-    async with unit_of_work(deps.sessionmaker) as session:
+
+    async def count_clients(session: AsyncSession) -> int:
         total = await item_repository.count_run_clients(session, partner.id, client_ids)
         await run_repository.set_counts(session, run.id, {"total": total})
+        return total
+
+    total = await in_session(deps.sessionmaker, count_clients, commit=True)
     writer = ItemWriter(
         deps.sessionmaker,
         run.id,
@@ -148,8 +153,9 @@ async def _execute(deps: SyncDeps, run: SyncRun, owner: str) -> str | None:
     finally:
         # Also on cancellation: what finished is kept, so a reclaimed run does not redo it.
         await writer.flush()
-    async with deps.sessionmaker() as session:
-        outcomes = await run_repository.outcome_counts(session, run.id)
+    outcomes = await in_session(
+        deps.sessionmaker, lambda session: run_repository.outcome_counts(session, run.id)
+    )
     counts = run_counts(total, outcomes, dry_run=run.dry_run)
     return await _finish(deps, run, owner, abort, counts)
 
@@ -157,9 +163,12 @@ async def _execute(deps: SyncDeps, run: SyncRun, owner: str) -> str | None:
 async def _crashed(deps: SyncDeps, run: SyncRun, owner: str) -> str | None:
     failure = RunFailure("internal_error", "cwsync failed unexpectedly during this run")
     try:
-        async with deps.sessionmaker() as session:
-            outcomes = await run_repository.outcome_counts(session, run.id)
-            current = await run_repository.get_run(session, run.id)
+        outcomes = await in_session(
+            deps.sessionmaker, lambda session: run_repository.outcome_counts(session, run.id)
+        )
+        current = await in_session(
+            deps.sessionmaker, lambda session: run_repository.get_run(session, run.id)
+        )
         total = int((current.counts if current else {}).get("total", 0))
         counts = run_counts(total, outcomes, dry_run=run.dry_run)
         return await _finish(deps, run, owner, failure, counts)
@@ -169,17 +178,24 @@ async def _crashed(deps: SyncDeps, run: SyncRun, owner: str) -> str | None:
 
 
 async def _release(deps: SyncDeps, run_id: uuid.UUID, owner: str) -> None:
-    async with unit_of_work(deps.sessionmaker) as session:
-        await run_repository.release_run(session, run_id, owner)
+    await in_session(
+        deps.sessionmaker,
+        lambda session: run_repository.release_run(session, run_id, owner),
+        commit=True,
+    )
 
 
 async def _load(deps: SyncDeps, run: SyncRun) -> tuple[Partner, Connection, Product] | RunFailure:
-    async with deps.sessionmaker() as session:
-        partner = await session.get(Partner, run.partner_id)
-        connection = await session.scalar(
-            select(Connection).where(Connection.partner_id == run.partner_id)
+    async def read(
+        session: AsyncSession,
+    ) -> tuple[Partner | None, Connection | None, Product | None]:
+        return (
+            await session.get(Partner, run.partner_id),
+            await session.scalar(select(Connection).where(Connection.partner_id == run.partner_id)),
+            await session.scalar(select(Product).where(Product.partner_id == run.partner_id)),
         )
-        product = await session.scalar(select(Product).where(Product.partner_id == run.partner_id))
+
+    partner, connection, product = await in_session(deps.sessionmaker, read)
     if partner is None:
         return RunFailure("partner_not_found", "the partner no longer exists")
     if connection is None:
@@ -208,16 +224,24 @@ async def _preflight(
     except ConnectWiseError as exc:
         return RunFailure("connectwise_unavailable", f"ConnectWise could not be reached: {exc}")
     if connection.status != "ok":
-        async with unit_of_work(deps.sessionmaker) as session:
-            await item_repository.set_connection_status(session, partner_id, "ok", None)
+        await in_session(
+            deps.sessionmaker,
+            lambda session: item_repository.set_connection_status(session, partner_id, "ok", None),
+            commit=True,
+        )
     return None
 
 
 async def _auth_failed(
     deps: SyncDeps, partner_id: uuid.UUID, exc: AuthenticationError
 ) -> RunFailure:
-    async with unit_of_work(deps.sessionmaker) as session:
-        await item_repository.set_connection_status(session, partner_id, "failing", exc.message)
+    await in_session(
+        deps.sessionmaker,
+        lambda session: item_repository.set_connection_status(
+            session, partner_id, "failing", exc.message
+        ),
+        commit=True,
+    )
     return RunFailure("connectwise_authentication_failed", exc.message)
 
 
@@ -233,20 +257,26 @@ async def _fan_out(
     run_slots = asyncio.Semaphore(deps.settings.cw_concurrency)
     counts_before = end_of_local_day(ctx.today, partner.timezone)
     after: uuid.UUID | None = None
+
+    async def next_batch(
+        session: AsyncSession,
+    ) -> tuple[Sequence[tuple[Client, Mapping]], dict[uuid.UUID, int]]:
+        rows = await item_repository.next_client_batch(
+            session,
+            run_id=ctx.run_id,
+            partner_id=partner.id,
+            client_ids=client_ids,
+            after=after,
+            limit=deps.settings.batch_size,
+        )
+        counts = await item_repository.latest_counts(
+            session, [client.id for client, _ in rows], counts_before
+        )
+        return rows, counts
+
     async with asyncio.TaskGroup() as tasks:
         while True:
-            async with deps.sessionmaker() as session:
-                rows = await item_repository.next_client_batch(
-                    session,
-                    run_id=ctx.run_id,
-                    partner_id=partner.id,
-                    client_ids=client_ids,
-                    after=after,
-                    limit=deps.settings.batch_size,
-                )
-                counts = await item_repository.latest_counts(
-                    session, [client.id for client, _ in rows], counts_before
-                )
+            rows, counts = await in_session(deps.sessionmaker, next_batch)
             if not rows:
                 break
             for client, mapping in rows:
@@ -295,20 +325,19 @@ async def _finish(
     counts = counts if counts is not None else {"total": 0}
     status = run_status(counts, failure)
 
-    async def write() -> bool:
-        async with unit_of_work(deps.sessionmaker) as session:
-            return await run_repository.finish_run(
-                session,
-                run.id,
-                owner,
-                status=status,
-                counts=counts,
-                error_code=failure.code if failure else None,
-                error_message=failure.message if failure else None,
-                now=deps.clock(),
-            )
+    async def write(session: AsyncSession) -> bool:
+        return await run_repository.finish_run(
+            session,
+            run.id,
+            owner,
+            status=status,
+            counts=counts,
+            error_code=failure.code if failure else None,
+            error_message=failure.message if failure else None,
+            now=deps.clock(),
+        )
 
-    finished = await uncancellable(write())
+    finished = await in_session(deps.sessionmaker, write, commit=True)
     if not finished:
         log.warning("run_finish_lost_lease", run_id=str(run.id), owner=owner)
         return None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Result
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from cwsync.db import SessionMaker, unit_of_work
 
 T = TypeVar("T")
 
@@ -41,3 +43,26 @@ async def uncancellable(write: Coroutine[Any, Any, T]) -> T:
     still sees the cancellation, the write still commits or rolls back whole.
     """
     return await asyncio.shield(asyncio.ensure_future(write))
+
+
+async def in_session(
+    sessionmaker: SessionMaker,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    commit: bool = False,
+) -> T:
+    """`work` in one short session (committed when `commit`), never cut off by cancellation.
+
+    SQLAlchemy invalidates a connection whose statement is interrupted by a cancellation;
+    with aiosqlite the underlying connection can then linger inside its transaction and,
+    since every SQLite transaction here is BEGIN IMMEDIATE, keep the write lock for good.
+    """
+
+    async def run() -> T:
+        if commit:
+            async with unit_of_work(sessionmaker) as session:
+                return await work(session)
+        async with sessionmaker() as session:
+            return await work(session)
+
+    return await uncancellable(run())

@@ -17,11 +17,12 @@ import uuid
 import structlog
 
 from cwsync.config import Settings
-from cwsync.db import SessionMaker, unit_of_work
+from cwsync.db import SessionMaker
 from cwsync.models import SyncRun
 from cwsync.sync import run_repository
 from cwsync.sync.context import ClientFactory
 from cwsync.sync.executor import SyncDeps, execute_run
+from cwsync.sync.sql import in_session
 
 log = structlog.get_logger(__name__)
 
@@ -34,15 +35,18 @@ def worker_id() -> str:
 async def claim(
     deps: SyncDeps, owner: str, limit: int, run_id: uuid.UUID | None = None
 ) -> list[SyncRun]:
-    async with unit_of_work(deps.sessionmaker) as session:
-        return await run_repository.claim_runs(
+    return await in_session(
+        deps.sessionmaker,
+        lambda session: run_repository.claim_runs(
             session,
             owner=owner,
             now=deps.clock(),
             lease_seconds=deps.settings.lease_seconds,
             limit=limit,
             run_id=run_id,
-        )
+        ),
+        commit=True,
+    )
 
 
 class Worker:
