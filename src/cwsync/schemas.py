@@ -11,12 +11,27 @@ from pydantic import AfterValidator, BaseModel, Field, PlainSerializer
 T = TypeVar("T")
 
 
+# Controls, surrogates, line/paragraph separators, unassigned code points and noncharacters.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp", "Cn"})
+# Invisible characters and text-direction overrides: hidden in a name or an external id they
+# make two values that look the same differ (a duplicate client, a feed row that matches
+# nothing), or reorder what a partner sees on screen and on invoices. The implicit marks
+# (LRM, RLM, ALM) and the zero-width (non-)joiners stay: right-to-left names, emoji
+# sequences and several scripts need them.
+_INVISIBLE = frozenset("\u200b\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _clean_text(value: str) -> str:
     value = value.strip()
-    if not value:
+    if all(unicodedata.category(ch) in {"Cf", "Zs"} for ch in value):
         raise ValueError("must not be blank")
-    if any(unicodedata.category(ch) in {"Cc", "Cs"} for ch in value):
-        raise ValueError("must not contain control characters")
+    for ch in value:
+        if unicodedata.category(ch) in _REFUSED_CATEGORIES:
+            raise ValueError(f"must not contain control characters (U+{ord(ch):04X})")
+        if ch in _INVISIBLE:
+            raise ValueError(
+                f"must not contain invisible or text-direction characters (U+{ord(ch):04X})"
+            )
     return unicodedata.normalize("NFC", value)
 
 

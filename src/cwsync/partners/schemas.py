@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, time
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+)
 
 from cwsync.schemas import MoneyIn, MoneyOut, Name
 
@@ -23,8 +31,23 @@ def _known_timezone(value: str) -> str:
 _TIMEZONES = available_timezones() | {"UTC"}
 
 Timezone = Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)]
+
+
+def _hh_mm(value: Any) -> Any:
+    # Only the documented "HH:MM": pydantic alone would read 300 as 00:05 (seconds) and keep
+    # "02:00+05:00" as 02:00, dropping an offset that contradicts the partner's timezone.
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str) or not _HH_MM.fullmatch(value):
+        raise ValueError("give the local time as HH:MM, e.g. 02:00")
+    return value
+
+
+_HH_MM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+
 SyncTime = Annotated[
     time,
+    BeforeValidator(_hh_mm),
     Field(description="local time of the nightly run, HH:MM"),
     PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
 ]
