@@ -30,6 +30,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from cwsync.connectwise import (
     Addition,
     AuthenticationError,
@@ -38,7 +40,6 @@ from cwsync.connectwise import (
     RedirectRefusedError,
     UnavailableError,
 )
-from cwsync.db import unit_of_work
 from cwsync.models import ProRataCharge
 from cwsync.sync import charges
 from cwsync.sync.billing_month import due_billing_month, last_day_of_month, month_start
@@ -52,10 +53,13 @@ from cwsync.sync.context import (
     warning,
 )
 from cwsync.sync.pro_rata import MonthGrowth, month_growth, pro_rata_charge
+from cwsync.sync.sql import in_session
 
 __all__ = ["INVOICE_DESCRIPTION", "apply_pro_rata", "matching_addition"]
 
 INVOICE_DESCRIPTION = "Security Awareness Training New Users"
+# Returned by the first read when the month is already charged (or found to need nothing).
+_MONTH_DONE = ProRataOutcome()
 
 
 async def apply_pro_rata(
@@ -65,10 +69,14 @@ async def apply_pro_rata(
     assert month is not None  # with nothing already charged, the previous month is due
     resume: tuple[ProRataCharge, list[int], Sequence[int]] | None = None
     reports: list[tuple[datetime, int]] = []
-    async with ctx.sessionmaker() as session:
+
+    charge: ProRataCharge | None = None
+
+    async def read(session: AsyncSession) -> ProRataOutcome | None:
+        nonlocal charge, resume, reports
         charge = await charges.get_charge(session, job.client_id, month)
         if charge is not None and charge.status in charges.FINAL_STATUSES:
-            return None
+            return _MONTH_DONE
         if charge is not None and charge.status == charges.PENDING:
             if charge.run_id != ctx.run_id and await charges.owner_run_is_live(
                 session, charge, ctx.now
@@ -81,6 +89,13 @@ async def apply_pro_rata(
             resume = (charge, agreements, await charges.adopted_addition_ids(session, agreements))
         else:
             reports = await charges.month_reports(session, job.client_id, ctx.timezone, month)
+        return None
+
+    early = await in_session(ctx.sessionmaker, read)
+    if early is _MONTH_DONE:
+        return None
+    if early is not None:
+        return early
     # The session is closed: nothing below holds a transaction while ConnectWise answers.
 
     if resume is not None:
@@ -115,9 +130,9 @@ async def apply_pro_rata(
             warnings=warnings,
         )
 
-    async with unit_of_work(ctx.sessionmaker) as session:
+    async def hold(session: AsyncSession) -> ProRataCharge | None:
         if charge is None:
-            row = await charges.insert_charge(
+            return await charges.insert_charge(
                 session,
                 client_id=job.client_id,
                 month=month,
@@ -125,8 +140,10 @@ async def apply_pro_rata(
                 status=charges.PENDING,
                 run_id=ctx.run_id,
             )
-        else:  # failed: nothing exists in ConnectWise, so today's plan replaces the old one
-            row = await charges.claim_charge(session, charge, run_id=ctx.run_id, values=values)
+        # failed: nothing exists in ConnectWise, so today's plan replaces the old one
+        return await charges.claim_charge(session, charge, run_id=ctx.run_id, values=values)
+
+    row = await in_session(ctx.sessionmaker, hold, commit=True)
     if row is None:  # another run inserted or took the row first; it does the posting
         return ProRataOutcome(info=_info(month, values, growth, "in_progress"))
     outcome = await _post(ctx, job, row.id, month, values, growth)
@@ -147,8 +164,11 @@ async def _resume(
         return ProRataOutcome(
             outcome=WOULD_CREATE_PRO_RATA, info=_info(charge.month, values, None, "pending")
         )
-    async with unit_of_work(ctx.sessionmaker) as session:
-        row = await charges.claim_charge(session, charge, run_id=ctx.run_id)
+    row = await in_session(
+        ctx.sessionmaker,
+        lambda session: charges.claim_charge(session, charge, run_id=ctx.run_id),
+        commit=True,
+    )
     if row is None:
         return ProRataOutcome(info=_info(charge.month, values, None, "in_progress"))
     warnings = await _prorate_warnings(ctx, job)
@@ -173,8 +193,11 @@ async def _resume(
     exclude = {*taken, job.addition_id}
     match = matching_addition(existing, values, product_id, exclude)
     if match is not None:
-        async with unit_of_work(ctx.sessionmaker) as session:
-            await charges.mark_created(session, row.id, match.id)
+        await in_session(
+            ctx.sessionmaker,
+            lambda session: charges.mark_created(session, row.id, match.id),
+            commit=True,
+        )
         info = _info(charge.month, values, None, "created", addition_id=match.id)
         info["adopted"] = True
         return ProRataOutcome(
@@ -217,16 +240,23 @@ async def _post(
                 "addition before creating it",
                 request_id=exc.request_id,
             )
-        async with unit_of_work(ctx.sessionmaker) as session:
-            await charges.mark_failed(session, charge_id, exc.message)
+        message = exc.message
+        await in_session(
+            ctx.sessionmaker,
+            lambda session: charges.mark_failed(session, charge_id, message),
+            commit=True,
+        )
         return ProRataOutcome(
             info=_info(month, values, growth, "failed"),
             error_code="pro_rata_failed",
             error_message=f"{exc.message}; the next run tries again",
             request_id=exc.request_id,
         )
-    async with unit_of_work(ctx.sessionmaker) as session:
-        await charges.mark_created(session, charge_id, created.id)
+    await in_session(
+        ctx.sessionmaker,
+        lambda session: charges.mark_created(session, charge_id, created.id),
+        commit=True,
+    )
     return ProRataOutcome(
         outcome=PRO_RATA_CREATED,
         info=_info(month, values, growth, "created", addition_id=created.id),
@@ -254,7 +284,8 @@ async def _nothing_due(
         unit_price=None,
         unit_cost=None,
     )
-    async with unit_of_work(ctx.sessionmaker) as session:
+
+    async def record(session: AsyncSession) -> None:
         if charge is None:
             await charges.insert_charge(
                 session,
@@ -268,6 +299,8 @@ async def _nothing_due(
             await charges.claim_charge(
                 session, charge, run_id=ctx.run_id, values=values, status=charges.NOTHING_DUE
             )
+
+    await in_session(ctx.sessionmaker, record, commit=True)
     return ProRataOutcome(info=info)
 
 
