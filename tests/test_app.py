@@ -78,3 +78,23 @@ async def test_missing_or_bad_token_is_401(
     response = await anonymous.get("/v1/partners", headers=headers)
     assert response.status_code == 401
     assert response.json()["error"]["code"] in {"missing_token", "invalid_token"}
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    [
+        "postgresql+asyncpg://nobody@127.0.0.1:1/none",  # connection refused
+        "sqlite+aiosqlite:////nonexistent-directory/cwsync.db",  # cannot be opened
+    ],
+)
+async def test_a_database_outage_is_503_not_a_bug(database_url: str) -> None:
+    """Issue 9: while the database is down every /v1 route says so (and when to retry)."""
+    settings = Settings(database_url=database_url, env="test", admin_token="t" * 20)
+    with serve_in_thread(create_app(settings)) as url:
+        async with httpx.AsyncClient(base_url=url) as client:
+            response = await client.get(
+                "/v1/partners", headers={"Authorization": "Bearer " + "t" * 20}
+            )
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "database_unavailable"
+    assert response.headers["retry-after"] == "5"

@@ -14,7 +14,7 @@ import httpx
 from fastapi import FastAPI
 
 from cwsync.api import health
-from cwsync.api.responses import document_body_errors
+from cwsync.api.responses import document_app_errors
 from cwsync.clients.router import router as clients_router
 from cwsync.config import Settings, get_settings
 from cwsync.connections.router import router as connections_router
@@ -71,17 +71,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(counts_router)
     app.include_router(mappings_router)
     app.include_router(sync_runs_router)
-    _document_body_errors(app)
+    _document_app_errors(app)
     return app
 
 
-def _document_body_errors(app: FastAPI) -> None:
-    """The schema also lists the 400/413 answered before routes run (see api.responses)."""
+def _document_app_errors(app: FastAPI) -> None:
+    """The schema also lists the 400/413/503 answered outside the routes (api.responses)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_body_errors(build())
+            app.openapi_schema = document_app_errors(build())
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

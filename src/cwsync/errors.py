@@ -6,12 +6,15 @@ unknown routes and bugs included. A 500 means a bug; its message never carries i
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -114,5 +117,33 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        if database_unreachable(exc):
+            # An outage, not a bug: say so, and when to try again.
+            log.warning("database_unavailable", path=request.url.path, error=type(exc).__name__)
+            return JSONResponse(
+                error_body("database_unavailable", "the database is unavailable; try again"),
+                503,
+                headers={"Retry-After": "5"},
+            )
         log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
         return JSONResponse(error_body("internal_error", "internal server error"), 500)
+
+
+_DRIVERS = ("sqlalchemy", "asyncpg", "aiosqlite")
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` means the database could not be reached or lost the connection.
+
+    SQLAlchemy reports a dropped connection as a DBAPIError (`connection_invalidated`) or an
+    Operational/InterfaceError, and a pool wait as its TimeoutError; a refused connect comes
+    out of the driver as a plain OSError, recognised by where it was raised.
+    """
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, OSError | TimeoutError):
+        frames = traceback.extract_tb(exc.__traceback__)
+        return any(f"/{driver}/" in frame.filename for frame in frames for driver in _DRIVERS)
+    return False

@@ -37,19 +37,23 @@ _BODY_ERRORS = {
     400: "The body could not be read (not UTF-8 JSON)",
     413: "Body too large",
 }
+# Every /v1 operation reads the database (the token at least): during an outage, 503.
+_DATABASE_ERROR = (503, "The database is unavailable; retry after Retry-After seconds")
 
 
-def document_body_errors(schema: dict[str, Any]) -> dict[str, Any]:
-    """Add the 400 and 413 every body-taking operation can answer to its documented ones."""
+def document_app_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the answers the app gives outside the routes to each operation's documented ones."""
     content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
-    for item in schema.get("paths", {}).values():
+    for path, item in schema.get("paths", {}).items():
         for operation in item.values():
-            if isinstance(operation, dict) and "requestBody" in operation:
-                responses = operation.setdefault("responses", {})
-                for status, description in _BODY_ERRORS.items():
-                    responses.setdefault(
-                        str(status), {"description": description, "content": content}
-                    )
+            if not isinstance(operation, dict):
+                continue
+            answers = dict(_BODY_ERRORS) if "requestBody" in operation else {}
+            if path.startswith("/v1/"):
+                answers[_DATABASE_ERROR[0]] = _DATABASE_ERROR[1]
+            responses = operation.setdefault("responses", {})
+            for status, description in answers.items():
+                responses.setdefault(str(status), {"description": description, "content": content})
     return schema
 
 
