@@ -36,6 +36,14 @@ from tests.support.databases import IN_CI
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
 CLIENTS = 40
+# What the scheduler logs when the database goes away under it (one at least must show).
+OUTAGE_EVENTS = {
+    "claim_failed",
+    "tick_failed",
+    "item_flush_failed",
+    "lease_renew_failed",
+    "run_crashed",
+}
 
 
 def cluster() -> list[str]:
@@ -121,6 +129,11 @@ async def test_postgres_restart_mid_run_loses_no_item(
     try:
         await asyncio.to_thread(pg_ctl, "stop")
         await wait_until(lambda: _seen(readiness, 503), 20, "/readyz to answer 503")
+        async with httpx.AsyncClient(base_url=api, headers=headers, timeout=30) as admin:
+            during = await admin.get(f"/v1/partners/{world.partner_id}")
+        # Not a 500: an outage says what it is, and when to come back.
+        assert (during.status_code, during.headers.get("retry-after")) == (503, "5"), during.text
+        assert during.json()["error"]["code"] == "database_unavailable"
         await asyncio.sleep(1.5)  # the run goes on against ConnectWise, its flushes fail
     finally:
         await asyncio.to_thread(pg_ctl, "start")  # whatever happened: leave it running
@@ -135,6 +148,8 @@ async def test_postgres_restart_mid_run_loses_no_item(
     ledger.assert_quantities_synced(simulator, world)
     assert scheduler.running(), "the scheduler died with the database"
     assert 0 not in readiness.seen, "the API stopped answering while the database was down"
+    felt = {line["event"] for line in fleet.log_lines("scheduler")} & OUTAGE_EVENTS
+    assert felt, "the scheduler never noticed the outage: it did not happen mid-run"
 
 
 async def _seen(readiness: Readiness, status: int) -> bool:
