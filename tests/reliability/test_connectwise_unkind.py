@@ -98,7 +98,7 @@ async def test_unkind_connectwise_syncs_every_client_once_and_counts_throttles(
     assert metric(samples, "cwsync_cw_requests_total", status="429") == throttled
     assert metric(samples, "cwsync_cw_retries_total", reason="throttled") == throttled
     assert faults["error_500"].fired + faults["error_503"].fired > 0
-    assert faults["timeout"].fired > 0
+    assert faults["timeout"].fired + faults["patch_lost"].fired >= 2  # answers lost to timeouts
 
     # ConnectWise recovers: the next run settles what the first left, never posting twice,
     # and has no PATCH to send (every addition already holds its count).

@@ -22,6 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from cwsync.clock import utcnow
 from cwsync.config import Settings
 from cwsync.db import SessionMaker
 from cwsync.models import SyncItem
@@ -106,7 +107,8 @@ async def test_postgres_restart_mid_run_loses_no_item(
     world = await add_partner(
         sessionmaker, settings, simulator, tenant="northwind", clients=CLIENTS, first_id=75_000
     )
-    simulator.state.faults.add(Fault(kind="latency", ms=60, path="/additions/"))
+    # About six seconds of work: the outage lands in the middle of it.
+    simulator.state.faults.add(Fault(kind="latency", ms=150, path="/additions/"))
     _, api = fleet.api()
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     async with httpx.AsyncClient(base_url=api, headers=headers, timeout=30) as admin:
@@ -127,6 +129,7 @@ async def test_postgres_restart_mid_run_loses_no_item(
     readiness = Readiness(api)
     readiness.start()
     try:
+        stopped_at = utcnow()
         await asyncio.to_thread(pg_ctl, "stop")
         await wait_until(lambda: _seen(readiness, 503), 20, "/readyz to answer 503")
         async with httpx.AsyncClient(base_url=api, headers=headers, timeout=30) as admin:
@@ -144,6 +147,7 @@ async def test_postgres_restart_mid_run_loses_no_item(
     await wait_until(lambda: ledger.finished(sessionmaker, {run_id}), 90, "the run to end")
     run = await ledger.run(sessionmaker, run_id)
     assert run.status == "succeeded", (run.error_code, fleet.tails())
+    assert run.finished_at is not None and run.finished_at > stopped_at  # it ran through it
     await ledger.assert_one_item_per_client(sessionmaker, world, run.id)
     ledger.assert_quantities_synced(simulator, world)
     assert scheduler.running(), "the scheduler died with the database"
