@@ -21,6 +21,7 @@ class Tally:
     outside_clients: Counter[str] = field(default_factory=Counter)  # "GET /system/info": n
     failed: int = 0  # answers that were not 2xx (throttles, errors, dropped connections)
     posts: int = 0  # additions created: pro-rata charges
+    busy_seconds: float = 0.0  # the simulator's time answering, summed over every request
 
     @property
     def total(self) -> int:
@@ -34,6 +35,7 @@ def tally(records: Iterable[Mapping[str, Any]]) -> Tally:
         method, path, tenant = record["method"], record["path"], record.get("tenant") or "?"
         result.by_method[method] += 1
         result.by_partner[tenant] += 1
+        result.busy_seconds += float(record.get("duration_ms") or 0) / 1000
         status = record.get("status")
         if status is None or not 200 <= int(status) < 300:
             result.failed += 1

@@ -18,7 +18,7 @@ from benchmarks.config import BenchConfig
 from benchmarks.world import CLIENT_ID, CODEBASE, PUBLIC_KEY, target_count
 from cwsync.config import Settings
 from cwsync.connections.factory import ConnectWiseFactory
-from cwsync.connectwise import PatchOp
+from cwsync.connectwise import PatchOp, SplitPoolTransport
 from cwsync.models import Connection
 
 NAIVE_TENANT = "bench-naive"
@@ -59,7 +59,7 @@ async def run_naive(
     async with httpx.AsyncClient(
         follow_redirects=False,
         timeout=settings.cw_timeout_seconds,
-        limits=httpx.Limits(max_connections=settings.cw_global_concurrency),
+        transport=SplitPoolTransport(settings.cw_global_concurrency),
     ) as http:
         cw = ConnectWiseFactory(http, settings).for_connection(connection)
         started = time.monotonic()

@@ -62,6 +62,12 @@ def start_api(workdir: Path, env: Mapping[str, str]) -> tuple[ChildProcess, int]
     return child, port
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a running process has used so far."""
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
 class RssSampler:
     """Peak resident set size of a process and its children, sampled every `interval` s."""
 

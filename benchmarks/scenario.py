@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from benchmarks.config import BenchConfig
-from benchmarks.database import fresh_database
+from benchmarks.database import fresh_database, patiently
 from benchmarks.figures import Bound, PerClient, Tally, bound, per_client, tally
 from benchmarks.naive import NAIVE_TENANT, NaiveResult, run_naive
-from benchmarks.processes import RssSampler, start_scheduler, start_simulator
+from benchmarks.processes import RssSampler, cpu_seconds, start_scheduler, start_simulator
 from benchmarks.profiling import PySpy
 from benchmarks.world import PRIVATE_KEY, load_simulator, needs_change, seed_partners, tenant_name
 from cwsync.db import SessionMaker, create_engine, create_sessionmaker
@@ -46,6 +46,8 @@ class ScenarioResult:
     run_statuses: Counter[str]
     outcomes: Counter[str]
     naive: NaiveResult | None = None
+    simulator_cpu_seconds: float = 0.0
+    db_sessions: int = 0  # PostgreSQL sessions opened on the scenario's database
 
     @property
     def total_clients(self) -> int:
@@ -73,14 +75,18 @@ async def run_scenario(
             engine = create_engine(url)
             try:
                 sessionmaker = create_sessionmaker(engine)
-                await seed_partners(
-                    sessionmaker,
-                    keyring,
-                    sim_host=sim_host,
-                    partners=config.partners,
-                    clients=clients,
+                await patiently(
+                    lambda: seed_partners(
+                        sessionmaker,
+                        keyring,
+                        sim_host=sim_host,
+                        partners=config.partners,
+                        clients=clients,
+                    )
                 )
+                sim_cpu = cpu_seconds(simulator.pid)
                 result = await _measure(config, workdir, label, url, key, sessionmaker, clients)
+                result.simulator_cpu_seconds = cpu_seconds(simulator.pid) - sim_cpu
             finally:
                 await engine.dispose()
             result.tally = tally(await _request_log(sim_host))
@@ -126,13 +132,8 @@ async def _measure(
                 await asyncio.sleep(0.25)
                 if not scheduler.running():
                     raise RuntimeError(f"the scheduler exited early:\n{scheduler.tail()}")
-                async with sessionmaker() as session:
-                    done = await session.scalar(
-                        select(func.count())
-                        .select_from(SyncRun)
-                        .where(SyncRun.status.in_(FINAL_STATUSES))
-                    )
-                if (done or 0) >= expected:
+                done = await patiently(lambda: _finished_runs(sessionmaker))
+                if done >= expected:
                     break
                 if time.monotonic() - started > timeout:
                     raise RuntimeError(
@@ -149,6 +150,27 @@ async def _measure(
             summary = workdir / "scheduler-profile.txt"
             summary.write_text(await asyncio.to_thread(spy.finish))
             print(f"profile of the scheduler: {summary}", flush=True)
+    return await patiently(
+        lambda: _result(config, sessionmaker, clients, process_seconds, peak, cpu)
+    )
+
+
+async def _finished_runs(sessionmaker: SessionMaker) -> int:
+    async with sessionmaker() as session:
+        done = await session.scalar(
+            select(func.count()).select_from(SyncRun).where(SyncRun.status.in_(FINAL_STATUSES))
+        )
+    return done or 0
+
+
+async def _result(
+    config: BenchConfig,
+    sessionmaker: SessionMaker,
+    clients: int,
+    process_seconds: float,
+    peak: int,
+    cpu: float,
+) -> ScenarioResult:
     async with sessionmaker() as session:
         first: datetime | None
         last: datetime | None
@@ -173,6 +195,10 @@ async def _measure(
                 )
             }
         )
+        # Connections opened (PostgreSQL ≥ 14 counts them): churn shows up here.
+        sessions = await session.scalar(
+            text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        )
     wall = (last - first).total_seconds() if first and last else process_seconds
     return ScenarioResult(
         partners=config.partners,
@@ -185,6 +211,7 @@ async def _measure(
         changed=PerClient(0.0, 0, 0),
         peak_rss=peak,
         cpu_seconds=cpu,
+        db_sessions=int(sessions or 0),
         run_statuses=statuses,
         outcomes=outcomes,
     )

@@ -122,6 +122,11 @@ def print_scenario(config: BenchConfig, result: ScenarioResult) -> None:
         f"per-tenant pace: {config.rate_per_minute}/min, busiest partner needs ≥ {pace:.1f} s "
         f"(not in T*; binding only if the runs could not overlap)"
     )
+    in_flight = t.busy_seconds / result.wall_seconds if result.wall_seconds else 0.0
+    say(
+        f"ConnectWise side: {in_flight:.1f} requests in flight on average (global cap "
+        f"{config.global_cap}), {t.busy_seconds * 1000 / max(1, t.total):.0f} ms per answer"
+    )
     say(
         f"efficiency T*/T: {result.efficiency:.2f} "
         f"(target ≥ {TARGET_EFFICIENCY}: {verdict(result.efficiency >= TARGET_EFFICIENCY)})"
@@ -135,6 +140,8 @@ def print_scenario(config: BenchConfig, result: ScenarioResult) -> None:
         f"({result.cpu_seconds / result.process_seconds:.0%} of one core; "
         f"{result.cpu_seconds * 1000 / max(1, t.total):.2f} ms per request)"
     )
+    say(f"simulator CPU: {result.simulator_cpu_seconds:.1f} s while the scheduler ran")
+    say(f"PostgreSQL sessions opened on the database: {result.db_sessions}")
     runs = ", ".join(f"{s} {n}" for s, n in sorted(result.run_statuses.items()))
     items = ", ".join(f"{o} {n}" for o, n in sorted(result.outcomes.items()))
     say(f"runs: {runs}; items: {items}")
