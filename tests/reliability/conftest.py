@@ -32,6 +32,23 @@ OTHER_KEY_PAIRS = (
 )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run only when asked for (`-m reliability`, or a path inside this directory): a plain
+    `pytest` must not restart the shared PostgreSQL or spend minutes killing processes."""
+    here = Path(__file__).parent
+    markexpr = str(config.getoption("markexpr") or "")
+    asked = ("reliability" in markexpr and "not reliability" not in markexpr) or any(
+        here in Path(arg.split("::")[0]).resolve().parents or Path(arg).resolve() == here
+        for arg in config.args
+    )
+    if asked:
+        return
+    skip = pytest.mark.skip(reason="reliability scenario: run `make test-reliability`")
+    for item in items:
+        if item.get_closest_marker("reliability") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def captured_logs() -> Iterator[None]:
     capture.start_in_process_capture()
