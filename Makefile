@@ -26,8 +26,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src/cwsync scheduler
 
+# Most tests wait on sockets and child processes, not the CPU: three workers halve the wall
+# time even on two cores. Each worker has its own PostgreSQL database and simulator.
 test: lint typecheck
-	$(BIN)/pytest -m "not reliability"
+	$(BIN)/pytest -m "not reliability" -n 3
 
 test-reliability: $(STAMP)
 	$(BIN)/pytest -m reliability
