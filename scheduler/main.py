@@ -82,7 +82,13 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         loop.add_signal_handler(signum, stop.set)
     if settings.scheduler_metrics_port:
         start_http_server(settings.scheduler_metrics_port, addr=settings.scheduler_metrics_host)
-    engine = create_engine(settings.database_url)
+    # No overflow connections on PostgreSQL: a burst (e.g. many runs flushing their items in
+    # the same second) waits a moment for one of the pool's connections instead of opening
+    # new ones - TLS handshake and all - that are closed again as soon as they are returned.
+    # The sync holds a connection only for short statements, never across a ConnectWise call.
+    engine = create_engine(
+        settings.database_url, **({} if settings.is_sqlite else {"max_overflow": 0})
+    )
     sessionmaker = create_sessionmaker(engine)
     try:
         async with httpx.AsyncClient(
