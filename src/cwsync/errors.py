@@ -115,16 +115,25 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _STATUS_CODES.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
 
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if not database_unreachable(exc):
+            return await _bug(request, exc)
+        # An outage, not a bug: say so, and when to try again.
+        log.warning("database_unavailable", path=request.url.path, error=type(exc).__name__)
+        return JSONResponse(
+            error_body("database_unavailable", "the database is unavailable; try again"),
+            503,
+            headers={"Retry-After": "5"},
+        )
+
+    # Registered by class, not as the catch-all: Starlette re-raises what its catch-all
+    # handled (the server then logs a traceback and drops the connection) — right for a bug,
+    # wrong for an outage answered on every request until the database is back.
+    for kind in (DBAPIError, PoolTimeout, OSError):
+        app.add_exception_handler(kind, _database)
+
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
-        if database_unreachable(exc):
-            # An outage, not a bug: say so, and when to try again.
-            log.warning("database_unavailable", path=request.url.path, error=type(exc).__name__)
-            return JSONResponse(
-                error_body("database_unavailable", "the database is unavailable; try again"),
-                503,
-                headers={"Retry-After": "5"},
-            )
         log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
         return JSONResponse(error_body("internal_error", "internal server error"), 500)
 
