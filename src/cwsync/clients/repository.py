@@ -46,12 +46,15 @@ _counts = UserCount.__table__
 
 
 async def get_client(
-    session: AsyncSession, partner_id: uuid.UUID, client_id: uuid.UUID
+    session: AsyncSession, partner_id: uuid.UUID, client_id: uuid.UUID, *, lock: bool = False
 ) -> Client | None:
     # The partner is part of the key: another partner's client is simply not there.
-    return await session.scalar(
-        select(Client).where(Client.id == client_id, Client.partner_id == partner_id)
-    )
+    query = select(Client).where(Client.id == client_id, Client.partner_id == partner_id)
+    if lock:
+        # FOR KEY SHARE: a concurrent DELETE of the client waits for this transaction, so a
+        # row written under it (a count, a mapping) never points at a client that is gone.
+        query = query.with_for_update(key_share=True)
+    return await session.scalar(query)
 
 
 async def get_client_row(
@@ -143,15 +146,17 @@ async def delete_client(session: AsyncSession, partner_id: uuid.UUID, client_id:
 async def clients_by_external_id(
     session: AsyncSession, partner_id: uuid.UUID, external_ids: Sequence[str]
 ) -> dict[str, uuid.UUID]:
-    """external_id → client id for one partner, in one query per chunk of ids."""
+    """external_id → client id for one partner, in one query per chunk of ids. The clients
+    found are locked FOR KEY SHARE: none can be deleted before the counts written for them
+    are committed."""
     found: dict[str, uuid.UUID] = {}
     unique = list(dict.fromkeys(external_ids))
     for start in range(0, len(unique), _IN_CHUNK):
         chunk = unique[start : start + _IN_CHUNK]
         rows = await session.execute(
-            select(Client.external_id, Client.id).where(
-                Client.partner_id == partner_id, Client.external_id.in_(chunk)
-            )
+            select(Client.external_id, Client.id)
+            .where(Client.partner_id == partner_id, Client.external_id.in_(chunk))
+            .with_for_update(key_share=True)
         )
         found.update({external_id: cid for external_id, cid in rows.all()})
     return found

@@ -36,8 +36,12 @@ async def create_client(session: AsyncSession, partner: Partner, data: ClientCre
     return client
 
 
-async def get_client(session: AsyncSession, partner: Partner, client_id: uuid.UUID) -> Client:
-    client = await repository.get_client(session, partner.id, client_id)
+async def get_client(
+    session: AsyncSession, partner: Partner, client_id: uuid.UUID, *, lock: bool = False
+) -> Client:
+    """The partner's client or 404; `lock` before writing rows that belong to it (the
+    client then cannot be deleted until this transaction ends)."""
+    client = await repository.get_client(session, partner.id, client_id, lock=lock)
     if client is None:
         raise client_not_found()
     return client
@@ -53,7 +57,7 @@ async def read_client(session: AsyncSession, partner: Partner, client_id: uuid.U
 async def update_client(
     session: AsyncSession, partner: Partner, client_id: uuid.UUID, data: ClientUpdate
 ) -> ClientRead:
-    client = await get_client(session, partner, client_id)
+    client = await get_client(session, partner, client_id, lock=True)
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(client, field, value)
     client.updated_at = utcnow()

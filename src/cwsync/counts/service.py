@@ -37,7 +37,7 @@ def as_of_problem(as_of: datetime, now: datetime) -> str | None:
 async def record_count(
     session: AsyncSession, partner: Partner, client_id: uuid.UUID, data: UserCountIn
 ) -> UserCount:
-    client = await get_client(session, partner, client_id)
+    client = await get_client(session, partner, client_id, lock=True)
     now = utcnow()
     as_of = data.as_of or now
     problem = as_of_problem(as_of, now)

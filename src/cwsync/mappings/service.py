@@ -62,7 +62,7 @@ async def save_mapping(
     assert company is not None and agreement is not None  # the checks refuse None
 
     # The write phase: the client may have changed (or gone) while ConnectWise answered.
-    client = await get_client(session, partner, client_id)
+    client = await get_client(session, partner, client_id, lock=True)
     warnings = mapping_warnings(agreement, client.include_pro_rata)
     mapping = await repository.save_mapping(
         session,
