@@ -233,3 +233,25 @@ async def test_unknown_client_is_404_without_calling_connectwise(
         assert response.status_code == 404, response.text
         assert response.json()["error"]["code"] == "client_not_found"
     assert len(simulator.state.requests) == before
+
+
+async def test_one_addition_bills_one_client(connected_partner: ConnectedPartner) -> None:
+    first_url = await mapped_client(connected_partner)
+    api = connected_partner.client
+    assert (await api.put(first_url + "/mapping", json=CONTOSO)).status_code == 200
+    second = await api.post(
+        connected_partner.url("/clients"), json={"external_id": "c-18", "name": "Contoso East"}
+    )
+    second_url = connected_partner.url(f"/clients/{second.json()['id']}")
+
+    refused = await api.put(second_url + "/mapping", json=CONTOSO)
+
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert error["code"] == "addition_already_mapped"
+    assert error["details"]["external_id"] == "c-17"
+    assert (await api.get(second_url + "/mapping")).status_code == 404
+    # Re-saving the holder's own mapping is not a conflict, and the addition can move on.
+    assert (await api.put(first_url + "/mapping", json=CONTOSO)).status_code == 200
+    assert (await api.delete(first_url + "/mapping")).status_code == 204
+    assert (await api.put(second_url + "/mapping", json=CONTOSO)).status_code == 200

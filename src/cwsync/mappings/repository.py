@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwsync.clock import utcnow
-from cwsync.models import Mapping
+from cwsync.models import Client, Mapping, Partner
 
 _table = Mapping.__table__
 
@@ -49,3 +49,26 @@ async def save_mapping(
 async def delete_mapping(session: AsyncSession, client_id: uuid.UUID) -> bool:
     result = await session.execute(delete(Mapping).where(Mapping.client_id == client_id))
     return bool(getattr(result, "rowcount", 0))
+
+
+async def lock_partner_mappings(session: AsyncSession, partner_id: uuid.UUID) -> None:
+    """Serialise mapping writes of one partner (PostgreSQL row lock; SQLite's BEGIN
+    IMMEDIATE already serialises writers), so "is this addition taken?" stays true until
+    the write commits."""
+    await session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
+
+
+async def client_mapped_to_addition(
+    session: AsyncSession, partner_id: uuid.UUID, addition_id: int, other_than: uuid.UUID
+) -> Client | None:
+    """Another client of the partner already billed through this addition, if any."""
+    return await session.scalar(
+        select(Client)
+        .join(Mapping, Mapping.client_id == Client.id)
+        .where(
+            Client.partner_id == partner_id,
+            Mapping.addition_id == addition_id,
+            Client.id != other_than,
+        )
+        .limit(1)
+    )

@@ -62,7 +62,20 @@ async def save_mapping(
     assert company is not None and agreement is not None  # the checks refuse None
 
     # The write phase: the client may have changed (or gone) while ConnectWise answered.
+    await repository.lock_partner_mappings(session, partner.id)
     client = await get_client(session, partner, client_id, lock=True)
+    # One addition bills one client: two clients on it would overwrite each other's count
+    # every night and one of them would never be billed.
+    holder = await repository.client_mapped_to_addition(
+        session, partner.id, data.addition_id, client.id
+    )
+    if holder is not None:
+        raise Conflict(
+            f"addition {data.addition_id} is already mapped to client {holder.name!r} "
+            f"({holder.external_id}); each client needs its own addition",
+            code="addition_already_mapped",
+            details={"client_id": str(holder.id), "external_id": holder.external_id},
+        )
     warnings = mapping_warnings(agreement, client.include_pro_rata)
     mapping = await repository.save_mapping(
         session,
