@@ -19,6 +19,7 @@ from pathlib import Path
 from benchmarks.config import BenchConfig
 from benchmarks.database import fresh_database
 from benchmarks.processes import start_api
+from benchmarks.profiling import PySpy
 from benchmarks.world import seed_partners
 from cwsync.clock import utcnow
 from cwsync.db import create_engine, create_sessionmaker, unit_of_work
@@ -78,12 +79,17 @@ async def run_api_bench(config: BenchConfig) -> ApiResult:
             "CWSYNC_ENCRYPTION_KEYS": key,
         }
         api, port = start_api(workdir, env)
+        spy = PySpy(api.pid, workdir / "api-profile.raw") if config.profile else None
         try:
             output = await asyncio.to_thread(
                 _load, port, f"/v1/partners/{partner_id}/clients?limit=100", token, config
             )
         finally:
             api.stop()
+            if spy is not None:
+                summary = workdir / "api-profile.txt"
+                summary.write_text(await asyncio.to_thread(spy.finish))
+                print(f"profile of the API: {summary}", flush=True)
     data = json.loads(output)
     return ApiResult(
         clients=config.api_clients,

@@ -17,6 +17,7 @@ class BenchConfig:
     rate_per_minute: int = 600  # CWSYNC_CW_RATE_PER_MINUTE (the production default)
     max_runs: int = 50  # CWSYNC_MAX_CONCURRENT_RUNS (the production default)
     naive_clients: int = 200
+    sync: bool = True  # the sync scenarios (base, 2×, naive)
     double: bool = True  # also run 2× the clients, for memory growth
     api_clients: int = 10_000
     api_connections: int = 50

@@ -28,7 +28,8 @@ class PySpy:
                 "--pid",
                 str(pid),
                 "--rate",
-                "200",
+                "100",
+                "--nonblocking",  # sampling must not slow down what it measures
                 "--format",
                 "raw",
                 "-o",

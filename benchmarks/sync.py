@@ -42,6 +42,7 @@ def parse_args(argv: list[str] | None) -> BenchConfig:
     parser.add_argument("--naive-clients", type=int, help=f"default {defaults.naive_clients}")
     parser.add_argument("--no-double", action="store_true", help="skip the 2× memory run")
     parser.add_argument("--no-api", action="store_true", help="skip the API load")
+    parser.add_argument("--no-sync", action="store_true", help="only the API load")
     parser.add_argument("--api-clients", type=int, help=f"default {defaults.api_clients}")
     parser.add_argument("--api-connections", type=int, help=f"default {defaults.api_connections}")
     parser.add_argument("--api-seconds", type=float, help=f"default {defaults.api_seconds}")
@@ -51,7 +52,7 @@ def parse_args(argv: list[str] | None) -> BenchConfig:
         help="PostgreSQL server to create the benchmark databases on",
     )
     parser.add_argument(
-        "--profile", action="store_true", help="record the scheduler with py-spy (in --workdir)"
+        "--profile", action="store_true", help="record the scheduler and API with py-spy"
     )
     parser.add_argument("--workdir", type=Path, default=defaults.workdir, help="logs go here")
     args = parser.parse_args(argv)
@@ -72,6 +73,7 @@ def parse_args(argv: list[str] | None) -> BenchConfig:
     config = replace(config, **{k: v for k, v in given.items() if v is not None})
     return replace(
         config,
+        sync=not args.no_sync,
         double=not args.no_double,
         api=not args.no_api,
         profile=args.profile,
@@ -164,6 +166,14 @@ async def main_async(config: BenchConfig) -> None:
         f"once =="
     )
     say(f"machine: {os.cpu_count()} cores, load average {load()} at start")
+    if config.sync:
+        await sync_scenarios(config)
+    if config.api:
+        print_api(await run_api_bench(config))
+    say(f"machine: load average {load()} at end")
+
+
+async def sync_scenarios(config: BenchConfig) -> None:
     base = await run_scenario(config, "base", config.clients, naive=config.naive_clients > 0)
     print_scenario(config, base)
     if config.double:
@@ -188,9 +198,6 @@ async def main_async(config: BenchConfig) -> None:
             f"speed-up over naive: {speedup:.0f}× (scheduler {ours * 1000:.2f} ms per client; "
             f"target ≥ {TARGET_SPEEDUP:.0f}×: {verdict(speedup >= TARGET_SPEEDUP)})"
         )
-    if config.api:
-        print_api(await run_api_bench(config))
-    say(f"machine: load average {load()} at end")
 
 
 def main(argv: list[str] | None = None) -> int:
