@@ -79,6 +79,8 @@ class RssSampler:
         self.peak = 0
         self.samples = 0
         self.cpu_seconds = 0.0  # user + system of the process and its children, last sample
+        self._children: list[psutil.Process] = []
+        self._children_due = 0.0
 
     def __enter__(self) -> RssSampler:
         self._thread.start()
@@ -89,10 +91,16 @@ class RssSampler:
         self._thread.join()
 
     def sample(self) -> int:
-        try:
-            processes = [self._process, *self._process.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return 0
+        now = time.monotonic()
+        if now >= self._children_due:
+            # Listing children reads all of /proc: once a second is plenty (the scheduler
+            # starts none; this is only so that one it did start would not be missed).
+            self._children_due = now + 1.0
+            try:
+                self._children = self._process.children(recursive=True)
+            except psutil.NoSuchProcess:
+                return 0
+        processes = [self._process, *self._children]
         total = 0
         cpu = 0.0
         for process in processes:
