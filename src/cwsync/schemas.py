@@ -6,7 +6,14 @@ import unicodedata
 from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 T = TypeVar("T")
 
@@ -39,6 +46,14 @@ Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean
 ExternalId = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_clean_text)]
 
 
+def _not_float(value: object) -> object:
+    # A JSON number with a fraction reaches us as a binary float: 2.30000000000000004 is
+    # already 2.3 by then. Money must arrive as text (or a whole number) to stay exact.
+    if isinstance(value, float):
+        raise ValueError('money must be a decimal string such as "2.3456", not a JSON number')
+    return value
+
+
 def _money(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("must be a finite number")
@@ -46,14 +61,28 @@ def _money(value: Decimal) -> Decimal:
         raise ValueError("must not be negative")
     if value >= Decimal("1e12"):
         raise ValueError("is too large")
-    if -value.as_tuple().exponent > 6:  # type: ignore[operator]
+    # Trailing zeros are not precision: "2.50000000" is exactly 2.5.
+    if -value.normalize().as_tuple().exponent > 6:  # type: ignore[operator]
         raise ValueError("has more than 6 decimal places")
     return value
 
 
-# Money travels as a decimal string ("2.3456"); numbers are accepted on input but floats are
-# parsed by pydantic from their text, never through binary floating point.
-MoneyIn = Annotated[Decimal, AfterValidator(_money)]
+# Money travels as a decimal string ("2.3456"); whole numbers are accepted, fractions written
+# as JSON numbers are refused (see _not_float).
+MoneyIn = Annotated[
+    Decimal,
+    BeforeValidator(_not_float),
+    AfterValidator(_money),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*$"},
+                {"type": "integer", "minimum": 0},
+            ],
+            "examples": ["2.3456"],
+        }
+    ),
+]
 MoneyOut = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str)]
 
 
