@@ -124,3 +124,18 @@ def test_tenants_are_isolated(sim: SimulatorServer, admin: SimulatorAdmin) -> No
     assert httpx.get(base + "/system/info", headers=cw_headers(DEMO_AUTH)).status_code == 404
     info = httpx.get(f"{sim.base_url}/login/companyinfo/contoso-msp", headers={"clientId": "x"})
     assert info.json()["Codebase"] == "v2024_3/"
+
+
+def test_catalog_post_checks_the_role_before_the_body(sim: SimulatorServer) -> None:
+    """The connection check probes Product Catalog Add with an empty body: 400 when the
+    role has it, 403 when not — and nothing is ever created."""
+    url = f"{sim.base_url}/v2025_1/apis/3.0/procurement/catalog"
+    admin_before = len(sim.state.tenant("northwind").catalog)
+    allowed = httpx.post(url, json={}, headers=cw_headers())
+    assert allowed.status_code == 400
+    assert allowed.json()["code"] == "InvalidObject"
+    sim.state.tenant("northwind").members["demo-public-key"].permissions.discard("catalog.add")
+    denied = httpx.post(url, json={}, headers=cw_headers())
+    assert denied.status_code == 403
+    assert denied.json()["code"] == "Security"
+    assert len(sim.state.tenant("northwind").catalog) == admin_before

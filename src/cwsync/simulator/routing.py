@@ -61,6 +61,8 @@ def _route(
     tail = rest[2:]
     if resource is reads.AGREEMENTS and len(tail) >= 2 and tail[1] == "additions":
         return _route_additions(state, caller, request, tail)
+    if resource is reads.CATALOG and method == "POST" and not tail:
+        return _post_catalog(caller)
     if method != "GET":
         return _method_not_allowed(request)
     denied = require(caller, resource.permission)
@@ -123,6 +125,29 @@ def _route_additions(
     if method == "PATCH":
         return writes.patch_addition(state, caller, request, agreement, addition)
     return writes.delete_addition(state, caller, request, agreement, addition)
+
+
+def _post_catalog(caller: Caller) -> SimResponse:
+    """Like ConnectWise, the role is checked before the body: a member without Product
+    Catalog Add gets 403; with it, the body is refused. cwsync never creates catalog items
+    (the connection check only probes this permission with an empty body), so the simulator
+    does not store them either."""
+    denied = require(caller, "catalog.add")
+    if denied is not None:
+        return denied
+    return cw_error(
+        400,
+        "InvalidObject",
+        "catalog item object is invalid",
+        errors=[
+            {
+                "code": "NullOrEmpty",
+                "message": "identifier is required",
+                "resource": "catalogItem",
+                "field": "identifier",
+            }
+        ],
+    )
 
 
 def _method_not_allowed(request: CwRequest) -> SimResponse:
