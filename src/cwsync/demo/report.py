@@ -63,9 +63,11 @@ def print_report(
             outcome,
         )
     console.print(table)
-    counts = run.get("counts") or {}
+    counts = dict(run.get("counts") or {})
     if counts:
-        console.print("counts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        total = counts.pop("total", sum(counts.values()))
+        parts = [f"{n} {outcome.replace('_', ' ')}" for outcome, n in counts.items() if n]
+        console.print(f"{total} clients: " + ", ".join(parts))
     console.print("What ConnectWise received (the simulator's write log):")
     for write in writes:
         fields = ", ".join(write.get("changed") or []) or "new addition"
