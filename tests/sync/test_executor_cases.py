@@ -247,3 +247,29 @@ async def test_an_unexpected_error_fails_the_run_instead_of_leaving_it_running(
     detail = await sync(admin, world, sessionmaker, factory, sync_settings)
     assert (detail["status"], detail["error_code"]) == ("failed", "internal_error")
     assert detail["finished_at"] is not None
+
+
+async def test_a_moved_codebase_is_followed_and_stored(
+    admin: httpx.AsyncClient,
+    sessionmaker: SessionMaker,
+    sync_settings: Settings,
+    factory: ConnectWiseFactory,
+    simulator: SimulatorServer,  # noqa: F811
+) -> None:
+    """C10 after a cloud upgrade: the run re-resolves, succeeds, and the connection the
+    partner reads (and the next run starts from) names the new codebase."""
+    world = await build_world(sessionmaker, sync_settings, simulator, clients=3)
+    simulator.state.faults.add(Fault(kind="codebase", codebase="v2025_2/"))
+
+    detail = await sync(admin, world, sessionmaker, factory, sync_settings)
+
+    assert detail["status"] == "succeeded"
+    async with sessionmaker() as session:
+        connection = await session.scalar(select(Connection))
+    assert connection is not None
+    assert connection.codebase == "v2025_2/"
+    assert connection.api_base_url.endswith("/v2025_2/apis/3.0")
+    simulator.state.clear_logs()
+    again = await sync(admin, world, sessionmaker, factory, sync_settings)
+    assert again["status"] == "succeeded"
+    assert not any("companyinfo" in r.path for r in simulator.state.requests)

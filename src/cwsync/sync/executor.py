@@ -223,6 +223,17 @@ async def _preflight(
         pass  # the role may lack System access; the clients' own calls say what is missing
     except ConnectWiseError as exc:
         return RunFailure("connectwise_unavailable", f"ConnectWise could not be reached: {exc}")
+    # After a cloud upgrade the client re-resolved the codebase (C10); keep the stored one
+    # current so the partner sees where ConnectWise answers and later runs start there.
+    info = await cw.resolve()  # cached: no request unless nothing was resolved yet
+    if (info.codebase, info.api_base_url) != (connection.codebase, connection.api_base_url):
+        await in_session(
+            deps.sessionmaker,
+            lambda session: item_repository.set_connection_location(
+                session, partner_id, info.codebase, info.api_base_url
+            ),
+            commit=True,
+        )
     if connection.status != "ok":
         await in_session(
             deps.sessionmaker,

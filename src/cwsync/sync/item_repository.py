@@ -121,6 +121,18 @@ async def update_mappings(session: AsyncSession, rows: Sequence[dict[str, Any]])
         await session.execute(update(Mapping), rows)
 
 
+async def set_connection_location(
+    session: AsyncSession, partner_id: uuid.UUID, codebase: str, api_base_url: str
+) -> None:
+    """Where ConnectWise now answers (its codebase moves with cloud upgrades)."""
+    await session.execute(
+        update(Connection)
+        .where(Connection.partner_id == partner_id)
+        .values(codebase=codebase, api_base_url=api_base_url)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def set_connection_status(
     session: AsyncSession, partner_id: uuid.UUID, status: str, error: str | None
 ) -> None:
