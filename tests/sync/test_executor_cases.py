@@ -273,3 +273,21 @@ async def test_a_moved_codebase_is_followed_and_stored(
     again = await sync(admin, world, sessionmaker, factory, sync_settings)
     assert again["status"] == "succeeded"
     assert not any("companyinfo" in r.path for r in simulator.state.requests)
+
+
+async def test_a_run_where_every_client_failed_says_so(
+    admin: httpx.AsyncClient,
+    sessionmaker: SessionMaker,
+    sync_settings: Settings,
+    factory: ConnectWiseFactory,
+    simulator: SimulatorServer,  # noqa: F811
+) -> None:
+    world = await build_world(sessionmaker, sync_settings, simulator, clients=3)
+    simulator.state.faults.add(Fault(kind="deny", methods=["PATCH"]))
+
+    detail = await sync(admin, world, sessionmaker, factory, sync_settings)
+
+    assert detail["status"] == "failed"
+    assert detail["error_code"] == "all_clients_failed"
+    assert detail["error_message"] == "all 3 clients failed; each item says why"
+    assert {i["error_code"] for i in detail["items"]} == {"permission_denied"}

@@ -335,6 +335,12 @@ async def _finish(
 ) -> str | None:
     counts = counts if counts is not None else {"total": 0}
     status = run_status(counts, failure)
+    if status == "failed" and failure is None:
+        # Every client failed: say so on the run too, so "failed" always carries a reason.
+        failure = RunFailure(
+            "all_clients_failed",
+            f"all {counts.get('total', 0)} clients failed; each item says why",
+        )
 
     async def write(session: AsyncSession) -> bool:
         return await run_repository.finish_run(
