@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwsync.clock import utcnow
 from cwsync.config import Settings
-from cwsync.db import SessionMaker
+from cwsync.db import SessionMaker, unit_of_work
 from cwsync.errors import Forbidden, NotFound, Unauthorized
 from cwsync.models import Partner, PartnerToken
 from cwsync.partners import repository as partners_repo
@@ -32,14 +32,8 @@ def get_sessionmaker(request: Request) -> SessionMaker:
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; committed at the request's edge when the handler succeeds."""
-    sessionmaker: SessionMaker = request.app.state.sessionmaker
-    async with sessionmaker() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    async with unit_of_work(request.app.state.sessionmaker) as session:
+        yield session
 
 
 def get_http(request: Request) -> httpx.AsyncClient:
