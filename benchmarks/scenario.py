@@ -8,6 +8,7 @@ its first tick (at start) finds all of them due and inserts their nightly runs.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ class ScenarioResult:
     naive: NaiveResult | None = None
     simulator_cpu_seconds: float = 0.0
     db_sessions: int = 0  # PostgreSQL sessions opened on the scenario's database
+    load_at_end: str = ""  # the machine's load averages (1, 5, 15 min) when the runs ended
 
     @property
     def total_clients(self) -> int:
@@ -89,7 +91,10 @@ async def run_scenario(
                 result.simulator_cpu_seconds = cpu_seconds(simulator.pid) - sim_cpu
             finally:
                 await engine.dispose()
-            result.tally = tally(await _request_log(sim_host))
+            log = await _request_log(sim_host)
+            _save_timeline(log, workdir / "requests.csv")
+            result.tally = tally(log)
+            del log
             tenant_names = [name for name, _ in tenants if name != NAIVE_TENANT]
             result.bound = bound(
                 result.tally.total,
@@ -141,6 +146,8 @@ async def _measure(
                         + scheduler.tail()
                     )
             process_seconds = time.monotonic() - started
+            one, five, fifteen = os.getloadavg()
+            load_at_end = f"{one:.2f} {five:.2f} {fifteen:.2f}"
             peak = rss.peak
             rss.sample()  # one last reading of the CPU time, now that every run is done
             cpu = rss.cpu_seconds
@@ -150,9 +157,11 @@ async def _measure(
             summary = workdir / "scheduler-profile.txt"
             summary.write_text(await asyncio.to_thread(spy.finish))
             print(f"profile of the scheduler: {summary}", flush=True)
-    return await patiently(
+    result = await patiently(
         lambda: _result(config, sessionmaker, clients, process_seconds, peak, cpu)
     )
+    result.load_at_end = load_at_end
+    return result
 
 
 async def _finished_runs(sessionmaker: SessionMaker) -> int:
@@ -215,6 +224,16 @@ async def _result(
         run_statuses=statuses,
         outcomes=outcomes,
     )
+
+
+def _save_timeline(log: list[dict[str, Any]], path: Path) -> None:
+    """When each ConnectWise request started and how long it took, for a closer look."""
+    with path.open("w") as out:
+        out.write("at,duration_ms,method,tenant,status\n")
+        for row in log:
+            out.write(
+                f"{row['at']},{row['duration_ms']},{row['method']},{row['tenant']},{row['status']}\n"
+            )
 
 
 async def _request_log(sim_host: str) -> list[dict[str, Any]]:

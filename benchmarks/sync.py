@@ -130,7 +130,7 @@ def print_scenario(config: BenchConfig, result: ScenarioResult) -> None:
         f"{config.global_cap}), {t.busy_seconds * 1000 / max(1, t.total):.0f} ms per answer"
     )
     say(
-        f"efficiency T*/T: {result.efficiency:.2f} "
+        f"efficiency T*/T: {result.efficiency:.3f} "
         f"(target ≥ {TARGET_EFFICIENCY}: {verdict(result.efficiency >= TARGET_EFFICIENCY)})"
     )
     say(
@@ -147,6 +147,7 @@ def print_scenario(config: BenchConfig, result: ScenarioResult) -> None:
     runs = ", ".join(f"{s} {n}" for s, n in sorted(result.run_statuses.items()))
     items = ", ".join(f"{o} {n}" for o, n in sorted(result.outcomes.items()))
     say(f"runs: {runs}; items: {items}")
+    say(f"machine: load average {result.load_at_end} when the last run finished")
 
 
 def print_api(result: ApiResult) -> None:

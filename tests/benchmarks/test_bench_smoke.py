@@ -61,4 +61,4 @@ def test_quick_benchmark_prints_every_figure(tmp_path: Path):
         assert sum(line.startswith(label) for line in lines) == 2, (label, completed.stdout)
     for label in ONCE:
         assert sum(line.startswith(label) for line in lines) == 1, (label, completed.stdout)
-    assert "T*/T: 0.00" not in completed.stdout  # a figure computed from nothing
+    assert "T*/T: 0.000" not in completed.stdout  # a figure computed from nothing
