@@ -12,6 +12,7 @@ finish for `scheduler_shutdown_grace_seconds`, then release them to the other re
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from datetime import datetime
@@ -43,7 +44,23 @@ def run() -> None:
     configure_logging(settings.log_level, settings.log_json)
     # APScheduler logs every tick at INFO; the tick logs what it queued itself.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+    tune_gc()
     asyncio.run(serve(settings))
+
+
+def tune_gc() -> None:
+    """Fewer, shorter garbage-collector pauses while runs are in flight.
+
+    A full collection walks every tracked object, the ~130,000 that importing FastAPI,
+    SQLAlchemy and pydantic leaves for good included: at the default thresholds the sync
+    benchmark saw ten per 25 s, up to 0.3 s each, every one stalling all the ConnectWise
+    requests in flight (issue 8: efficiency 0.78-0.86 before, 0.85-0.94 after). Start-up's
+    objects are frozen out of every collection, and a larger first threshold makes
+    collections ten times rarer, for about 14 MB more resident memory.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(7_000, 10, 10)
 
 
 async def tick(sessionmaker: SessionMaker, worker: Worker) -> None:
