@@ -6,7 +6,6 @@ claim/lease/executor code the scheduler process runs.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -29,12 +28,6 @@ WRITE_METHODS = {"PATCH", "POST", "PUT", "DELETE"}
 def sync_settings(settings: Settings) -> Settings:
     # The simulator has no throttle here; the default pace (600/min) would only slow tests.
     return settings.model_copy(update={"cw_rate_per_minute": 60_000, "batch_size": 20})
-
-
-@pytest.fixture
-async def factory(sync_settings: Settings) -> AsyncIterator[ConnectWiseFactory]:
-    async with httpx.AsyncClient(follow_redirects=False, timeout=30) as http:
-        yield ConnectWiseFactory(http, sync_settings)
 
 
 async def queue(admin: httpx.AsyncClient, world: World, **body: Any) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -25,12 +24,6 @@ from tests.support.sync_world import SEED_UNIT_COST, START_QUANTITY, World, buil
 @pytest.fixture
 def sync_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"cw_rate_per_minute": 60_000, "batch_size": 4})
-
-
-@pytest.fixture
-async def factory(sync_settings: Settings) -> AsyncIterator[ConnectWiseFactory]:
-    async with httpx.AsyncClient(follow_redirects=False, timeout=30) as http:
-        yield ConnectWiseFactory(http, sync_settings)
 
 
 async def sync(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -33,12 +32,6 @@ def sync_settings(settings: Settings) -> Settings:
     return settings.model_copy(
         update={"cw_rate_per_minute": 60_000, "batch_size": 5, "cw_concurrency": 2}
     )
-
-
-@pytest.fixture
-async def factory(sync_settings: Settings) -> AsyncIterator[ConnectWiseFactory]:
-    async with httpx.AsyncClient(follow_redirects=False, timeout=30) as http:
-        yield ConnectWiseFactory(http, sync_settings)
 
 
 async def items_by_client(sessionmaker: SessionMaker, run_id: uuid.UUID) -> dict[uuid.UUID, str]:
